@@ -1,0 +1,122 @@
+"""Serve every sandbox party in-process, each on its own loopback address.
+
+Cookies are scoped by host, not port, so each party gets its own 127.0.0.x address
+and a free port the kernel picks. All parties share one asyncio loop in one daemon
+thread; start-up takes a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import uvicorn
+
+from sandbox.faults import Faults
+from sandbox.seed import Seed
+from sandbox.world import Clock, Urls, World
+
+# party name -> (module, loopback address)
+PARTIES: dict[str, tuple[str, str]] = {
+    "control": ("sandbox.parties.control", "127.0.0.1"),
+    "partner_app": ("sandbox.parties.partner_app", "127.0.0.2"),
+    "nomos_api": ("sandbox.parties.nomos_api", "127.0.0.3"),
+    "nomos_portal": ("sandbox.parties.nomos_portal", "127.0.0.4"),
+    "nox": ("sandbox.parties.nox", "127.0.0.5"),
+    "brands": ("sandbox.parties.brands", "127.0.0.6"),
+    "manufacturer_app": ("sandbox.parties.manufacturer_app", "127.0.0.7"),
+}
+
+
+class SandboxStartError(RuntimeError):
+    pass
+
+
+def _bind(host: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, 0))
+    except OSError as exc:
+        sock.close()
+        raise SandboxStartError(
+            f"cannot bind the sandbox to {host} ({exc.strerror}); on macOS add loopback "
+            f"aliases with `sudo ifconfig lo0 alias {host}`"
+        ) from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class Sandbox:
+    world: World
+    _servers: list[uvicorn.Server]
+    _thread: threading.Thread
+
+    @property
+    def urls(self) -> Urls:
+        return self.world.urls
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return dict(self.world.seed.secrets)
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(faults: Iterable[str] = (), seed: Seed | None = None) -> Sandbox:
+    """Start all parties and return once every one of them accepts connections."""
+    active = Faults(faults)  # unknown names fail here, before anything listens
+    sockets = {name: _bind(host) for name, (_, host) in PARTIES.items()}
+    origins = {name: "http://{}:{}".format(*sock.getsockname()) for name, sock in sockets.items()}
+    world = World(clock=Clock(), faults=active, seed=seed or Seed.from_environment(), urls=Urls(**origins))
+
+    servers: list[tuple[uvicorn.Server, socket.socket]] = []
+    for name, (module_name, _) in PARTIES.items():
+        app = importlib.import_module(module_name).build_app(world)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
+        )
+        servers.append((uvicorn.Server(config), sockets[name]))
+
+    ready = threading.Event()
+    failure: list[BaseException] = []
+
+    async def serve_all() -> None:
+        tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
+        while not all(server.started for server, _ in servers):
+            if any(task.done() for task in tasks):
+                break
+            await asyncio.sleep(0.005)
+        ready.set()
+        await asyncio.gather(*tasks)
+
+    def run() -> None:
+        try:
+            asyncio.run(serve_all())
+        except BaseException as exc:  # surfaced to the starting thread below
+            failure.append(exc)
+            ready.set()
+
+    thread = threading.Thread(target=run, name="sandbox", daemon=True)
+    thread.start()
+    if not ready.wait(timeout=15) or failure or not all(s.started for s, _ in servers):
+        for server, _ in servers:
+            server.should_exit = True
+        reason = f": {failure[0]}" if failure else ""
+        raise SandboxStartError(f"the sandbox did not start{reason}")
+    return Sandbox(world=world, _servers=[s for s, _ in servers], _thread=thread)

@@ -1,0 +1,61 @@
+"""The state every sandbox party shares: one test clock, the switched-on faults,
+the seeded identities and the URLs of the other parties.
+
+All parties run in one asyncio event loop, and no handler awaits between reading
+and writing shared state, so the world needs no locks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sandbox.faults import Faults
+from sandbox.seed import Seed
+
+
+class Clock:
+    """Unix time plus an offset that only moves forward (interfaces.md §3)."""
+
+    def __init__(self) -> None:
+        self._offset = 0
+
+    def now(self) -> int:
+        return int(time.time()) + self._offset
+
+    def advance(self, seconds: int) -> int:
+        if seconds < 0:
+            raise ValueError("the test clock only moves forward")
+        self._offset += seconds
+        return self.now()
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Origins of the parties, without a trailing slash."""
+
+    control: str
+    partner_app: str
+    nomos_api: str
+    nomos_portal: str
+    nox: str
+    brands: str
+    manufacturer_app: str
+
+    @property
+    def clock(self) -> str:
+        return f"{self.control}/clock"
+
+
+@dataclass
+class World:
+    clock: Clock
+    faults: Faults
+    seed: Seed
+    urls: Urls
+    # Free-form per-party state; each party keeps its own key (e.g. "nomos", "nox").
+    state: dict[str, object] = field(default_factory=dict)
+
+    def faulty(self, name: str) -> bool:
+        """True when the named fault is switched on. Names are checked against the catalog."""
+        return self.faults.on(name)
