@@ -1,0 +1,10 @@
+"""Root conftest: the suite's plugins. Step definitions live in steps/, features in
+features/, target profiles in targets/, the embedded sandbox in sandbox/."""
+
+pytest_plugins = [
+    "steps.plugin",
+    "steps.guards",
+    "steps.browser",
+    "steps.evidence",
+    "steps.common",
+]

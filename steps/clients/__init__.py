@@ -1,0 +1,1 @@
+"""One client per vendor API, each built from the target profile and the HTTP policy."""

@@ -1,0 +1,77 @@
+"""Client of the Nomos API: client-credentials tokens and magic links (schemas/nomos.openapi.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from steps.http import describe
+from steps.redaction import Secret, register
+from steps.target import Target
+
+API_VERSION = "2026-01-29.edison"
+
+
+class NomosClient:
+    def __init__(self, target: Target, http: httpx.Client) -> None:
+        self._target = target
+        self._http = http
+        self._token: Secret | None = None
+
+    # -- raw operations: answers as they come, for contract and negative scenarios
+
+    def request_token(self, client_id: str | None = None, client_secret: str | None = None) -> httpx.Response:
+        auth = (
+            client_id or self._target.nomos.client_id,
+            client_secret if client_secret is not None else self._target.nomos.client_secret.reveal(),
+        )
+        response = self._http.post("/oauth/token", json={"grant_type": "client_credentials"}, auth=auth)
+        if response.status_code == 200:
+            for key in ("access_token", "refresh_token"):
+                value = response.json().get(key)
+                if isinstance(value, str):
+                    register(value)  # tokens are secrets too: never in a report
+        return response
+
+    def mint(
+        self,
+        body: Any = None,
+        *,
+        customer_id: str | None = None,
+        bearer: str | None = "default",
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """POST /admin/magic_link. ``bearer=None`` sends no Authorization header;
+        ``content`` sends raw bytes instead of JSON."""
+        headers = {"X-API-Version": API_VERSION}
+        if bearer == "default":
+            bearer = self.access_token().reveal()
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+            return self._http.post("/admin/magic_link", content=content, headers=headers)
+        payload = {"customerId": customer_id} if customer_id is not None else body
+        return self._http.post("/admin/magic_link", json=payload, headers=headers)
+
+    # -- the happy path, asserted
+
+    def access_token(self) -> Secret:
+        if self._token is None:
+            response = self.request_token()
+            assert response.status_code == 200, f"Nomos refused the client credentials: {describe(response)}"
+            self._token = Secret(response.json()["access_token"], "Nomos access token")
+        return self._token
+
+    def forget_token(self) -> None:
+        """Drop the cached token (after the test clock moved past its lifetime)."""
+        self._token = None
+
+    def magic_link(self, customer_id: str) -> str:
+        response = self.mint(customer_id=customer_id)
+        if response.status_code == 401:  # the cached token outlived the test clock
+            self.forget_token()
+            response = self.mint(customer_id=customer_id)
+        assert response.status_code == 200, f"Nomos did not mint a magic link: {describe(response)}"
+        return response.json()["link"]

@@ -1,0 +1,58 @@
+"""The partner app's sign-in and home pages (interfaces.md §1, partner app)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from steps.pages.base import PageObject
+from steps.target import PartnerUser, Target
+
+
+class PartnerSignIn(PageObject):
+    def __init__(self, page: Page, target: Target) -> None:
+        super().__init__(page)
+        self.target = target
+
+    def open(self, path: str = "/login") -> PartnerSignIn:
+        self.page.goto(self.target.urls.partner_app + path)
+        return self
+
+    def expect_shown(self) -> None:
+        self.expect("partner-login", "the partner app's sign-in page")
+
+    def sign_in(self, user: PartnerUser) -> None:
+        form = self.expect("partner-login", "the partner app's sign-in page")
+        form.get_by_label("Email").fill(user.email)
+        form.get_by_label("Password").fill(user.password.reveal())
+        self.by_test_id("partner-login-submit").click()
+        self.settle()
+
+
+class PartnerHome(PageObject):
+    def __init__(self, page: Page, target: Target) -> None:
+        super().__init__(page)
+        self.target = target
+
+    def open(self) -> PartnerHome:
+        self.page.goto(self.target.urls.partner_app + "/")
+        return self
+
+    def expect_signed_in_as(self, user: PartnerUser) -> None:
+        self.expect("partner-home", f"the partner app's home page for {user.name}")
+        shown = self.by_test_id("partner-user-name").inner_text().strip()
+        assert shown == user.name, f"expected the home page to greet {user.name}, but it shows {shown!r}"
+
+    def open_energy_account(self) -> None:
+        self.expect("open-energy-account", "the 'Open energy account' button").click()
+        self.settle()
+
+    def energy_account_href(self) -> str:
+        return self.expect("open-energy-account", "the 'Open energy account' button").get_attribute("href") or ""
+
+    def connect(self, asset_type: str) -> None:
+        self.expect(f"connect-{asset_type}", f"the button to connect a {asset_type} device").click()
+        self.settle()
+
+    def sign_out(self) -> None:
+        self.expect("partner-sign-out", "the partner app's sign-out button").click()
+        self.settle()

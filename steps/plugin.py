@@ -1,0 +1,191 @@
+"""The suite's pytest plugin: picks the target, starts the embedded sandbox, and
+hands steps and contract tests their clients.
+
+Options::
+
+    --target NAME|PATH      target profile (default: $SUITE_TARGET, else "sandbox")
+    --sandbox-fault NAME    switch on a sandbox fault (repeatable; embedded target only)
+    --real-time-waits       on a target without a test clock, wait in real time
+                            instead of skipping time-limited scenarios
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from steps import http as policy
+from steps.clients.clock import ClockClient
+from steps.clients.nomos import NomosClient
+from steps.clients.nox import NoxClient
+from steps.requirements import TAG, catalog
+from steps.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, bind_embedded, load
+from steps.target import Urls as TargetUrls
+
+TARGET_KEY = pytest.StashKey[Target]()
+_CONFIG: list[pytest.Config] = []
+
+# Tags of the features, and what each selects (registered for --strict-markers).
+MARKERS = {
+    "sso": "Nomos portal single sign-on flow",
+    "supplier": "supplier-initiated device linking flow (NOX)",
+    "manufacturer": "manufacturer-initiated supplier linking flow (NOX)",
+    "contract": "Schemathesis contract tests of the vendored schemas",
+    "security": "security expectations: replay, expiry, tampering, redirects, forgery, leaks",
+    "browser": "drives a real browser",
+    "api": "drives the vendor APIs only",
+    "clock": "moves the target's test clock (skipped on targets without one)",
+    "slow": "takes noticeably longer than the rest",
+    "pending": "cannot be verified yet; the scenario says why",
+    "smoke": "the shortest path through a flow: run first against a fresh deployment",
+    "hp": "heat pumps",
+    "pv": "solar inverters",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("energy-suite", "target selection")
+    group.addoption("--target", default=None, metavar="NAME|PATH",
+                    help=f"target profile in targets/ or a .toml path (default: ${TARGET_ENV} or {DEFAULT_TARGET})")
+    group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
+                    help="switch on a sandbox fault (repeatable); `python -m sandbox --list-faults` lists them")
+    group.addoption("--real-time-waits", action="store_true",
+                    help="on a target without a test clock, wait in real time instead of skipping")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    for tag, requirement in catalog().items():
+        config.addinivalue_line("markers", f"{tag}: {requirement.text[:80]}")
+
+    name = config.getoption("--target") or os.environ.get(TARGET_ENV) or DEFAULT_TARGET
+    try:
+        target = load(name, sandbox_faults=tuple(config.getoption("--sandbox-fault")))
+        if target.embedded and target.sandbox_faults:
+            from sandbox.faults import Faults
+
+            Faults(target.sandbox_faults)  # unknown names fail now, in one line
+    except (TargetError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not target.embedded and not hasattr(config, "workerinput") and not config.option.collectonly:
+        check_reachable(target)
+    config.stash[TARGET_KEY] = target
+
+
+def pytest_bdd_apply_tag(tag: str, function: object) -> object | None:
+    """Requirement tags must name a requirement of the catalog (a typo fails the run)."""
+    if TAG.match(tag):
+        known = catalog()
+        if known and tag not in known:
+            raise pytest.UsageError(f"feature tag @{tag} names no requirement in requirements.md; fix the tag")
+        if not known and _CONFIG:  # catalog not beside the repo: accept well-formed IDs
+            _CONFIG[0].addinivalue_line("markers", f"{tag}: requirement {tag}")
+    return None  # then pytest-bdd's default applies the marker
+
+
+def check_reachable(target: Target) -> None:
+    """Fail fast, in one line, when a remote target does not answer at all."""
+    for name in ("partner_app", "nomos_api", "nomos_portal", "nox"):
+        url = getattr(target.urls, name)
+        try:
+            httpx.head(url, timeout=5)
+        except httpx.HTTPError as exc:
+            raise pytest.UsageError(
+                f"target {target.name!r} is unreachable: {name} at {url} ({type(exc).__name__}); "
+                "check the VPN or the URL in the profile, or run against the sandbox with --target sandbox"
+            ) from None
+
+
+# ------------------------------------------------------------------------- fixtures
+
+
+@dataclass(frozen=True)
+class Run:
+    """Identifies this run; prefixes all test data it creates on a shared target."""
+
+    id: str
+    started: float
+
+    def unique(self, label: str) -> str:
+        return f"{label}-{self.id}-{secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="session")
+def run() -> Run:
+    return Run(id=time.strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(2), started=time.time())
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Target]:
+    """The target of this run; an embedded sandbox is started once per worker."""
+    profile = pytestconfig.stash[TARGET_KEY]
+    if not profile.embedded:
+        yield profile
+        return
+    import sandbox
+    from sandbox.seed import Seed
+
+    seed = Seed.from_environment()
+    running = sandbox.start(profile.sandbox_faults, seed=seed)
+    try:
+        urls = running.urls
+        yield bind_embedded(
+            profile,
+            TargetUrls(urls.partner_app, urls.nomos_api, urls.nomos_portal, urls.nox, urls.manufacturer_app, urls.clock),
+            seed.secrets,
+        )
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def ledger(target: Target) -> policy.RequestLedger:
+    return policy.RequestLedger(budget=target.limits.request_budget)
+
+
+def _http(target: Target, ledger: policy.RequestLedger, base_url: str) -> httpx.Client:
+    from steps.target import allowed_hosts
+
+    return policy.client(
+        base_url,
+        allowed_hosts=allowed_hosts(target),
+        ledger=ledger,
+        timeout=target.limits.request_timeout_seconds,
+        requests_per_second=target.limits.requests_per_second,
+    )
+
+
+@pytest.fixture(scope="session")
+def nomos(target: Target, ledger: policy.RequestLedger) -> Iterator[NomosClient]:
+    with _http(target, ledger, target.urls.nomos_api) as http:
+        yield NomosClient(target, http)
+
+
+@pytest.fixture(scope="session")
+def nox(target: Target, ledger: policy.RequestLedger) -> Iterator[NoxClient]:
+    with _http(target, ledger, target.urls.nox) as http:
+        yield NoxClient(target, http)
+
+
+@pytest.fixture(scope="session")
+def clock(target: Target, ledger: policy.RequestLedger) -> Iterator[ClockClient]:
+    if target.urls.clock is None:
+        yield ClockClient(None, None)
+        return
+    with _http(target, ledger, target.urls.clock) as http:
+        yield ClockClient(http, target.urls.clock)
+
+
+@pytest.fixture
+def partner_http(target: Target, ledger: policy.RequestLedger) -> Iterator[httpx.Client]:
+    """A cookie-keeping client of the partner app, for checks that need no browser."""
+    with _http(target, ledger, target.urls.partner_app) as http:
+        yield http

@@ -1,0 +1,67 @@
+"""Secrets never leave the process: every secret value the suite resolves is registered
+here, and everything the suite writes (reports, failure messages, Cucumber JSON,
+traces) passes through :func:`redact` first."""
+
+from __future__ import annotations
+
+import re
+
+MASK = "«redacted»"
+# Values shorter than this are not treated as secrets (they would mask ordinary words).
+MIN_SECRET_LENGTH = 6
+
+_values: set[str] = set()
+_pattern: re.Pattern[str] | None = None
+
+
+def register(value: str) -> None:
+    """Remember a secret value (and the forms it takes on the wire) for redaction."""
+    global _pattern
+    if len(value) < MIN_SECRET_LENGTH or value in _values:
+        return
+    from urllib.parse import quote, quote_plus
+
+    _values.update({value, quote(value, safe=""), quote_plus(value)})
+    _pattern = re.compile("|".join(re.escape(v) for v in sorted(_values, key=len, reverse=True)))
+
+
+def redact(text: str) -> str:
+    if _pattern is None or not text:
+        return text
+    return _pattern.sub(MASK, text)
+
+
+def redact_bytes(data: bytes) -> bytes:
+    if _pattern is None or not data:
+        return data
+    return redact(data.decode("utf-8", errors="surrogateescape")).encode("utf-8", errors="surrogateescape")
+
+
+def known() -> frozenset[str]:
+    return frozenset(_values)
+
+
+class Secret:
+    """A secret value that does not print itself: ``str()``, ``repr()`` and f-strings
+    show a mask; only :meth:`reveal` gives the value, at the point of use."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        self._value = value
+        self.source = source  # e.g. "$NOX_SUPPLIER_API_KEY"
+        register(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.source})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
