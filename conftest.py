@@ -7,4 +7,6 @@ pytest_plugins = [
     "steps.browser",
     "steps.evidence",
     "steps.common",
+    "steps.reporting",
+    "steps.living_doc",
 ]

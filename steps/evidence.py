@@ -1,6 +1,6 @@
 """Screenshots of the moments a person would want to see, for the living documentation.
 
-``evidence.capture(page, "the portal account hub")`` saves a PNG under
+``evidence.capture(page, "the portal account hub")`` saves a JPEG under
 ``reports/screenshots/`` and records it on the test report (``user_properties``), which
 xdist carries from the workers to the controller that writes the report.
 """
@@ -33,10 +33,10 @@ class Evidence:
         """Screenshot the page as a person sees it now (after any navigation has loaded)."""
         folder = SCREENSHOTS_DIR / slug(self.item.nodeid)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{len(self.taken) + 1:02d}-{slug(moment)}.png"
+        path = folder / f"{len(self.taken) + 1:02d}-{slug(moment)}.jpg"
         try:
             page.wait_for_load_state("load")
-            page.screenshot(path=path, full_page=True)
+            page.screenshot(path=path, full_page=True, type="jpeg", quality=70)
         except PlaywrightError:
             return  # evidence is a courtesy: never fail a scenario for a missing picture
         self.taken.append((moment, str(path.relative_to(REPORTS_DIR))))

@@ -1,0 +1,117 @@
+"""What leaves a test run: redacted at the source, and complete under xdist.
+
+- Every test report is redacted where it is made (``pytest_runtest_makereport``), so the
+  terminal, JUnit XML, Cucumber JSON and the living documentation only ever see
+  redacted text.
+- pytest-bdd keeps a scenario's step results beside the report object, which xdist does
+  not carry from workers to the controller; under ``-n`` ``--cucumberjson`` would
+  write ``[]``. The serialization hooks below carry that context across.
+- pytest-playwright deletes its ``--output`` folder at start in every worker; each
+  worker gets its own folder below the reports directory, and the trace archives it
+  leaves are redacted when the worker finishes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest.reports import TestReport
+from pytest_bdd.reporting import ReportContext, test_report_context_registry
+
+from steps.evidence import REPORTS_DIR
+from steps.redaction import known, redact, redact_bytes
+
+BDD_KEY = "energy_suite_bdd_context"
+PLAYWRIGHT_DIR = REPORTS_DIR / "playwright"
+TEXT_SUFFIXES = (".trace", ".network", ".stacks", ".json", ".txt", ".html", ".js", ".css", ".xml", ".md", ".log")
+
+
+# ------------------------------------------------------------------ redaction at source
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, TestReport, TestReport]:
+    report = yield
+    if not known():
+        return report
+    if report.longrepr is not None:
+        text = redact(str(report.longrepr))
+        if text != str(report.longrepr):
+            report.longrepr = text
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+    report.user_properties = [(k, redact(str(v))) for k, v in report.user_properties]
+    return report
+
+
+# ------------------------------------------------- pytest-bdd context across xdist
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(config: pytest.Config, report: Any) -> Generator[None, Any, Any]:
+    data = yield
+    context = test_report_context_registry.get(report) if isinstance(report, TestReport) else None
+    if data is not None and context is not None:
+        data[BDD_KEY] = {"scenario": context.scenario, "name": context.name}
+    return data
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_from_serializable(config: pytest.Config, data: dict[str, Any]) -> Generator[None, Any, Any]:
+    carried = data.pop(BDD_KEY, None) if isinstance(data, dict) else None
+    report = yield
+    if carried is not None and isinstance(report, TestReport):
+        test_report_context_registry[report] = ReportContext(scenario=carried["scenario"], name=carried["name"])
+    return report
+
+
+# ---------------------------------------------------------- Playwright artifacts
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    if hasattr(config.option, "output") and config.option.output in (None, "test-results"):
+        config.option.output = str(PLAYWRIGHT_DIR / worker)
+
+
+def redact_archive(path: Path) -> bool:
+    """Rewrite a trace archive with every text entry redacted; True when it changed."""
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    changed = False
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in entries:
+            if info.filename.endswith(TEXT_SUFFIXES) or "." not in os.path.basename(info.filename):
+                cleaned = redact_bytes(data)
+                changed |= cleaned != data
+                data = cleaned
+            out.writestr(info, data)
+    if changed:
+        path.write_bytes(buffer.getvalue())
+    return changed
+
+
+def redact_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".zip":
+            redact_archive(path)
+        elif path.suffix in TEXT_SUFFIXES:
+            text = path.read_bytes()
+            cleaned = redact_bytes(text)
+            if cleaned != text:
+                path.write_bytes(cleaned)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config.option, "output", None)
+    if output and Path(output).is_dir() and known():
+        redact_tree(Path(output))
