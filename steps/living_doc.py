@@ -98,7 +98,7 @@ class LivingDoc:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         path = self.config.getoption("--living-doc")
-        if path == "none" or not self.results or hasattr(self.config, "workerinput"):
+        if path == "none" or not self.documents_something() or hasattr(self.config, "workerinput"):
             return
         from steps.plugin import TARGET_KEY
 
@@ -109,9 +109,13 @@ class LivingDoc:
         tmp.write_text(render(self.results, target, time.time() - self.started), encoding="utf-8")
         tmp.replace(out)  # never half-written
 
+    def documents_something(self) -> bool:
+        """Only runs of the features or contract tests get a living document."""
+        return any(n.startswith(("tests/flows/", "tests/contracts/")) for n in self.results)
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         path = self.config.getoption("--living-doc")
-        if path != "none" and self.results and not hasattr(self.config, "workerinput"):
+        if path != "none" and self.documents_something() and not hasattr(self.config, "workerinput"):
             terminalreporter.write_sep("-", f"living documentation: {path}")
 
 
@@ -120,7 +124,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _short(longrepr: object, lines: int = 25) -> str:
-    text = str(getattr(longrepr, "reprcrash", None) and longrepr.reprcrash.message or longrepr)  # type: ignore[union-attr]
+    crash = getattr(longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(longrepr)
     return "\n".join(text.strip().splitlines()[:lines])
 
 
@@ -170,7 +175,8 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e2e8f0;
 .s-failed{background:#fee2e2}.s-notrun{color:#94a3b8}
 pre{background:#0f172a;color:#e2e8f0;padding:10px;border-radius:6px;white-space:pre-wrap;font-size:13px}
 details.scenario{border-top:1px solid #e2e8f0;padding:8px 0}details.scenario>summary{cursor:pointer;font-weight:600}
-figure{display:inline-block;margin:8px 12px 8px 0;vertical-align:top}figure img{max-width:480px;border:1px solid #cbd5e1;border-radius:4px}
+figure{display:inline-block;margin:8px 12px 8px 0;vertical-align:top}
+figure img{max-width:480px;border:1px solid #cbd5e1;border-radius:4px}
 figcaption{font-size:13px;color:#475569}.narrative{white-space:pre-line;color:#334155}
 nav a{margin-right:14px}
 """
