@@ -9,4 +9,5 @@ pytest_plugins = [
     "steps.common",
     "steps.reporting",
     "steps.living_doc",
+    "steps.matrix",
 ]

@@ -14,6 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="switch on a named fault (repeatable)")
+    parser.add_argument("--rate-limit", type=int, default=0, metavar="N",
+                        help="answer every N-th API request with 429 and Retry-After: 1")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
     args = parser.parse_args(argv)
 
@@ -22,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fault.name:40} {', '.join(fault.requirements):22} {fault.symptom}")
         return 0
     try:
-        sandbox = start(args.fault)
+        sandbox = start(args.fault, rate_limit_every=args.rate_limit)
     except (UnknownFault, SandboxStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -65,6 +65,14 @@ class Faults:
             )
         self._on.add(name)
 
+    def replace(self, names: Iterable[str]) -> None:
+        """Switch exactly these faults on (the fault matrix switches per test)."""
+        wanted = set(names)
+        for name in wanted:
+            if name not in self._known:
+                raise UnknownFault(f"unknown sandbox fault {name!r}")
+        self._on = wanted
+
     def on(self, name: str) -> bool:
         if name not in self._known:
             # A typo in a party's own code must not silently disable a fault.

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.faults import Faults
 from sandbox.seed import Seed
@@ -32,8 +33,35 @@ PARTIES: dict[str, tuple[str, str]] = {
 }
 
 
+# Parties whose API answers are rate-limited by the rate-limit switch.
+RATE_LIMITED = {"nomos_api": ("/",), "nox": ("/v2/", "/post-login-redirect")}
+
+
 class SandboxStartError(RuntimeError):
     pass
+
+
+class RateLimit:
+    """The rate-limit switch: every ``every``-th API request is answered 429 with
+    ``Retry-After: 1``, as a busy vendor would. Not a fault: a well-behaved client
+    waits and retries, and the suite stays green."""
+
+    def __init__(self, app: ASGIApp, every: int, prefixes: tuple[str, ...], error_body: bytes) -> None:
+        self.app, self.every, self.prefixes, self.body = app, every, prefixes, error_body
+        self.count = 0
+        self.refused = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            self.count += 1
+            if self.count % self.every == 0:
+                self.refused += 1
+                await send({"type": "http.response.start", "status": 429, "headers": [
+                    (b"content-type", b"application/json"), (b"retry-after", b"1"),
+                    (b"content-length", str(len(self.body)).encode())]})
+                await send({"type": "http.response.body", "body": self.body})
+                return
+        await self.app(scope, receive, send)
 
 
 def _bind(host: str) -> socket.socket:
@@ -57,6 +85,7 @@ class Sandbox:
     world: World
     _servers: list[uvicorn.Server]
     _thread: threading.Thread
+    rate_limits: dict[str, RateLimit]
 
     @property
     def urls(self) -> Urls:
@@ -78,16 +107,24 @@ class Sandbox:
         self.stop()
 
 
-def start(faults: Iterable[str] = (), seed: Seed | None = None) -> Sandbox:
-    """Start all parties and return once every one of them accepts connections."""
+def start(faults: Iterable[str] = (), seed: Seed | None = None, rate_limit_every: int = 0) -> Sandbox:
+    """Start all parties and return once every one of them accepts connections.
+
+    ``rate_limit_every=N`` answers every N-th API request with 429 and Retry-After."""
     active = Faults(faults)  # unknown names fail here, before anything listens
     sockets = {name: _bind(host) for name, (_, host) in PARTIES.items()}
     origins = {name: "http://{}:{}".format(*sock.getsockname()) for name, sock in sockets.items()}
     world = World(clock=Clock(), faults=active, seed=seed or Seed.from_environment(), urls=Urls(**origins))
 
     servers: list[tuple[uvicorn.Server, socket.socket]] = []
+    rate_limits: dict[str, RateLimit] = {}
     for name, (module_name, _) in PARTIES.items():
         app = importlib.import_module(module_name).build_app(world)
+        if rate_limit_every and name in RATE_LIMITED:
+            body = (b'{"code": "TOO_MANY_REQUESTS", "message": "Wait 1 second before retrying.", '
+                    b'"requestId": "rate-limit", "docs": "https://docs.nomos.energy/api-references/errors/TOO_MANY_REQUESTS"}'
+                    if name == "nomos_api" else b'{"error": "rate_limited", "message": "Wait 1 second before retrying."}')
+            app = rate_limits[name] = RateLimit(app, rate_limit_every, RATE_LIMITED[name], body)
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
         )
@@ -119,4 +156,4 @@ def start(faults: Iterable[str] = (), seed: Seed | None = None) -> Sandbox:
             server.should_exit = True
         reason = f": {failure[0]}" if failure else ""
         raise SandboxStartError(f"the sandbox did not start{reason}")
-    return Sandbox(world=world, _servers=[s for s, _ in servers], _thread=thread)
+    return Sandbox(world=world, _servers=[s for s, _ in servers], _thread=thread, rate_limits=rate_limits)

@@ -29,6 +29,7 @@ from steps.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, bind_e
 from steps.target import Urls as TargetUrls
 
 TARGET_KEY = pytest.StashKey[Target]()
+SANDBOX_KEY = pytest.StashKey[object]()  # the running embedded sandbox of this worker
 _CONFIG: list[pytest.Config] = []
 
 # Tags of the features, and what each selects (registered for --strict-markers).
@@ -55,6 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"target profile in targets/ or a .toml path (default: ${TARGET_ENV} or {DEFAULT_TARGET})")
     group.addoption("--sandbox-fault", action="append", default=[], metavar="NAME",
                     help="switch on a sandbox fault (repeatable); `python -m sandbox --list-faults` lists them")
+    group.addoption("--sandbox-rate-limit", type=int, default=0, metavar="N",
+                    help="the embedded sandbox answers every N-th API request with 429 and Retry-After")
     group.addoption("--real-time-waits", action="store_true",
                     help="on a target without a test clock, wait in real time instead of skipping")
 
@@ -134,7 +137,10 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     from sandbox.seed import Seed
 
     seed = Seed.from_environment()
-    running = sandbox.start(profile.sandbox_faults, seed=seed)
+    running = sandbox.start(
+        profile.sandbox_faults, seed=seed, rate_limit_every=pytestconfig.getoption("--sandbox-rate-limit")
+    )
+    pytestconfig.stash[SANDBOX_KEY] = running
     try:
         urls = running.urls
         yield bind_embedded(

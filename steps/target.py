@@ -183,7 +183,7 @@ class _Reader:
         return node
 
     def secret(self, key: str, node: Any = None) -> Secret:
-        node = self.get(key, dict) if node is None else node
+        node = self.get(key, object) if node is None else node
         name = node.get("env") if isinstance(node, dict) else None
         if not isinstance(name, str) or not name:
             raise TargetError(f"target profile {self.path.name}: `{key}` must be {{ env = \"VARIABLE\" }}, never a literal secret")

@@ -1,0 +1,120 @@
+"""The fault matrix: does the suite catch every fault the sandbox can inject?
+
+``pytest tests/flows --fault-matrix -n 2`` runs every scenario that carries a
+requirement tag once per sandbox fault naming that requirement, plus once with no
+fault. Faults are switched per test inside the worker's own sandbox, so the browser
+and the sandbox start once per worker, not once per fault. The controller writes
+``reports/fault-matrix/results.json``; ``tests/selftest/test_fault_matrix.py`` judges it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from steps.evidence import REPORTS_DIR
+from steps.plugin import SANDBOX_KEY
+from steps.requirements import TAG
+
+NO_FAULT = "no-fault"
+RESULTS = REPORTS_DIR / "fault-matrix" / "results.json"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("energy-suite")
+    group.addoption("--fault-matrix", action="store_true",
+                    help="run each tagged test once per sandbox fault that names its requirements, and once without")
+    group.addoption("--matrix-faults", default="", metavar="A,B",
+                    help="with --fault-matrix: only these faults")
+
+
+def _faults_by_tag(config: pytest.Config) -> dict[str, list[str]]:
+    from sandbox.faults import catalog
+
+    only = {f for f in config.getoption("--matrix-faults").split(",") if f}
+    by_tag: dict[str, list[str]] = {}
+    for fault in catalog().values():
+        if only and fault.name not in only:
+            continue
+        for requirement in fault.requirements:
+            by_tag.setdefault(f"REQ-{requirement}", []).append(fault.name)
+    return by_tag
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not metafunc.config.getoption("--fault-matrix") or "matrix_fault" not in metafunc.fixturenames:
+        return
+    tags = {m.name for m in metafunc.definition.iter_markers() if TAG.match(m.name)}
+    if any(m.name == "pending" for m in metafunc.definition.iter_markers()):
+        tags = set()
+    by_tag = _faults_by_tag(metafunc.config)
+    faults = sorted({f for tag in tags for f in by_tag.get(tag, [])})
+    params = [NO_FAULT, *faults] if faults else []
+    metafunc.parametrize("matrix_fault", params or [pytest.param(None, marks=pytest.mark.skip("no fault names it"))],
+                         indirect=True, ids=lambda v: v or "unmatched")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--fault-matrix"):
+        return
+    keep = [i for i in items if getattr(i, "callspec", None) and i.callspec.params.get("matrix_fault")]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def matrix_fault(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    fault = getattr(request, "param", None)
+    if not request.config.getoption("--fault-matrix") or fault is None:
+        yield None
+        return
+    request.getfixturevalue("target")  # starts this worker's sandbox
+    running = request.config.stash[SANDBOX_KEY]
+    running.world.faults.replace([] if fault == NO_FAULT else [fault])  # type: ignore[attr-defined]
+    request.node.user_properties.append(("matrix_fault", fault))
+    try:
+        yield fault
+    finally:
+        running.world.faults.replace([])  # type: ignore[attr-defined]
+
+
+class MatrixRecorder:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        fault = next((v for k, v in report.user_properties if k == "matrix_fault"), None)
+        if fault is None or (report.when != "call" and not report.failed):
+            return
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = crash.message if crash is not None else str(report.longrepr or "")
+        self.rows.append({
+            "fault": fault,
+            "test": report.nodeid.split("::")[-1],
+            "when": report.when,
+            "outcome": report.outcome,
+            "assertion": report.failed and report.when == "call" and message.startswith("AssertionError"),
+            "message": message.splitlines()[0][:300] if report.failed else "",
+            "seconds": round(report.duration, 3),
+            "tags": sorted(k for k in report.keywords if TAG.match(k)),
+        })
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        tmp = RESULTS.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.rows, indent=1), encoding="utf-8")
+        tmp.replace(RESULTS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fault-matrix") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(MatrixRecorder(), "energy-suite-matrix")
+
+
+def load_results(path: Path = RESULTS) -> list[dict[str, object]]:
+    return json.loads(path.read_text(encoding="utf-8"))
