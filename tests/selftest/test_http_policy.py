@@ -34,9 +34,9 @@ def test_rate_limited_requests_wait_and_succeed(busy: Sandbox) -> None:
 
 def test_undeclared_host_is_refused_before_sending() -> None:
     ledger = RequestLedger(budget=10)
-    with client("http://127.0.0.9:1", allowed_hosts=frozenset({"127.0.0.5"}), ledger=ledger, timeout=1) as other:
-        with pytest.raises(PolicyViolation, match="not a host of the target profile"):
-            other.get("/")
+    other = client("http://127.0.0.9:1", allowed_hosts=frozenset({"127.0.0.5"}), ledger=ledger, timeout=1)
+    with other, pytest.raises(PolicyViolation, match="not a host of the target profile"):
+        other.get("/")
     assert ledger.sent == 0
 
 
