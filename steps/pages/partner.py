@@ -56,3 +56,19 @@ class PartnerHome(PageObject):
     def sign_out(self) -> None:
         self.expect("partner-sign-out", "the partner app's sign-out button").click()
         self.settle()
+
+
+class PartnerPortalEntry(PageObject):
+    """The partner app's entry point to the Nomos portal (interfaces.md §2, `GET /portal`):
+    the address the 'Open energy account' button links to. Signed in, it mints a magic
+    link and redirects there; signed out, it must send the visitor to sign in."""
+
+    PATH = "/portal"
+
+    def __init__(self, page: Page, target: Target) -> None:
+        super().__init__(page)
+        self.target = target
+
+    def visit(self) -> None:
+        self.page.goto(self.target.urls.partner_app + self.PATH)
+        self.settle()

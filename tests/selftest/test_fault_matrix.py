@@ -25,6 +25,9 @@ from steps.matrix import NO_FAULT, RESULTS, load_results
 ROOT = Path(__file__).resolve().parents[2]
 OUT = RESULTS.parent
 PENDING = {"SUP-14"}  # no documented endpoint shows it; the scenario is pending
+# CON-02 checks the vendors' examples against the vendored schemas: files, not the
+# sandbox, so no sandbox fault can break it (its strict xfails guard it instead).
+STATIC = {"CON-02"}
 
 
 def run(args: list[str], timeout: int) -> subprocess.CompletedProcess[str]:
@@ -113,5 +116,5 @@ def test_every_requirement_has_a_fault() -> None:
     from steps.requirements import catalog as requirements
 
     named = {r for fault in catalog().values() for r in fault.requirements}
-    missing = sorted(r.id for r in requirements().values() if r.id not in named and r.id not in PENDING)
+    missing = sorted(r.id for r in requirements().values() if r.id not in named and r.id not in PENDING | STATIC)
     assert not missing, f"requirements no sandbox fault breaks: {', '.join(missing)}"
