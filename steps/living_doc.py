@@ -81,7 +81,10 @@ class LivingDoc:
             if key == "screenshot" and "|" in str(value):
                 moment, _, path = str(value).partition("|")
                 result.screenshots.append((moment, path))
-        context = test_report_context_registry.get(report)
+        try:
+            context = test_report_context_registry.get(report)
+        except TypeError:  # subtest reports (Schemathesis' from_fixture) are not hashable
+            context = None
         if context is not None:
             for step in context.scenario["steps"]:
                 result.ran_steps.add(step["line_number"])

@@ -55,7 +55,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(wrapper=True)
 def pytest_report_to_serializable(config: pytest.Config, report: Any) -> Generator[None, Any, Any]:
     data = yield
-    context = test_report_context_registry.get(report) if isinstance(report, TestReport) else None
+    try:
+        context = test_report_context_registry.get(report) if isinstance(report, TestReport) else None
+    except TypeError:  # subtest reports are not hashable and never carry a scenario
+        context = None
     if data is not None and context is not None:
         data[BDD_KEY] = {"scenario": context.scenario, "name": context.name}
     return data

@@ -20,6 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -127,7 +128,7 @@ def build_app(world: World) -> Starlette:
 
     async def token(request: Request) -> JSONResponse:
         if request.method != "POST":
-            return error(405, "Method not allowed")
+            return error(405, "Method not allowed", {"Allow": "POST"})
         client_id = basic_client(request)
         if client_id is None:
             return error(401, "Invalid client credentials")
@@ -148,7 +149,7 @@ def build_app(world: World) -> Starlette:
 
     async def magic_link(request: Request) -> JSONResponse:
         if request.method != "POST":
-            return error(405, "Method not allowed")
+            return error(405, "Method not allowed", {"Allow": "POST"})
         scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
         if not world.faulty("nomos-auth-not-enforced"):
             if scheme.lower() != "bearer" or not bearer:
@@ -191,12 +192,16 @@ def build_app(world: World) -> Starlette:
             del answer["link"]
         return JSONResponse(answer, status_code=201 if world.faulty("nomos-wrong-status-on-success") else 200)
 
-    async def not_found(request: Request) -> JSONResponse:
-        return error(404, "Resource not found")
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status == 405:
+            return error(405, "Method not allowed", {"Allow": "POST"})
+        return error(404 if status == 404 else 400, "Resource not found" if status == 404 else "Bad request")
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    return Starlette(routes=[
-        Route("/oauth/token", token, methods=methods),
-        Route("/admin/magic_link", magic_link, methods=methods),
-        Route("/{path:path}", not_found, methods=methods),
-    ])
+    return Starlette(
+        routes=[
+            Route("/oauth/token", token, methods=["POST"]),
+            Route("/admin/magic_link", magic_link, methods=["POST"]),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )

@@ -83,8 +83,10 @@ def build_app(world: World) -> Starlette:
     def verify(request: Request) -> tuple[NomosCustomer | None, str]:
         token = request.query_params.get("token_hash", "")
         link = store.links.get(token)
-        if link is None and world.faulty("portal-accepts-tampered-token") and token:
-            link = next(iter(store.links.values()), None)
+        if link is None and world.faulty("portal-accepts-tampered-token") and token and store.links:
+            # the regression: a token that "looks close enough" is matched to the latest link
+            newest = list(store.links.values())[-1]
+            return world.seed.customer(newest.customer_id), ""
         if link is None or request.query_params.get("type") != "magiclink":
             return None, "This sign-in link is not valid."
         if link.used and not world.faulty("portal-link-reusable"):
