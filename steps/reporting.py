@@ -76,7 +76,24 @@ def pytest_report_from_serializable(config: pytest.Config, data: dict[str, Any])
 # ---------------------------------------------------------- Playwright artifacts
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    cucumber = getattr(config, "_bddcucumberjson", None)
+    if cucumber is not None:
+        # pytest-bdd's Cucumber writer keys reports in a WeakKeyDictionary; Schemathesis'
+        # subtest reports are unhashable and would crash it. They carry no scenario anyway.
+        original = cucumber.pytest_runtest_logreport
+
+        def logreport(report: TestReport) -> None:
+            try:
+                hash(report)
+            except TypeError:
+                return
+            original(report)
+
+        config.pluginmanager.unregister(cucumber)  # pluggy binds hooks at registration
+        cucumber.pytest_runtest_logreport = logreport
+        config.pluginmanager.register(cucumber)
     worker = getattr(config, "workerinput", {}).get("workerid", "main")
     if hasattr(config.option, "output") and config.option.output in (None, "test-results"):
         config.option.output = str(PLAYWRIGHT_DIR / worker)

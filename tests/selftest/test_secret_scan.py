@@ -50,7 +50,7 @@ def test_no_secret_in_any_output(tmp_path: Path) -> None:
     args = [sys.executable, "-m", "pytest", "tests/flows", "tests/contracts", "-n", "2", "-q",
             "--junitxml", str(reports / "junit.xml"), "--cucumberjson", str(reports / "cucumber.json"),
             "--living-doc", str(reports / "living-documentation.html"),
-            "--tracing", "on", "--screenshot", "on", "--contract-budget", "quick"]
+            "--tracing", "on", "--screenshot", "on"]
     for fault in FAULTS:
         args += ["--sandbox-fault", fault]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, timeout=900)
