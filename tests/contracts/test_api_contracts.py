@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import schemathesis
 from schemathesis import Case
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from steps.clients.nomos import NomosClient
 from steps.redaction import register
@@ -122,8 +122,17 @@ def test_nomos_token_contract(case: Case) -> None:
 
 @proves("REQ-CON-01", "REQ-SSO-02", "REQ-SSO-03", "REQ-SSO-05", "REQ-SSO-06")
 @nomos_link.parametrize()
-def test_nomos_magic_link_contract(case: Case) -> None:
-    check_nomos_answer(case, case.call_and_validate(excluded_checks=BUSINESS_RULES))
+def test_nomos_magic_link_contract(case: Case, target: Target) -> None:
+    # Random ids are never customers (always 404); half the well-formed ones become the
+    # profile's test customer so the success answer is fuzzed too. Wrong types stay wrong.
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("customerId"), str) and len(body["customerId"]) % 2 == 0 \
+            and body["customerId"]:
+        body["customerId"] = target.user("subscribed").nomos_customer_id
+    # ignored_auth re-sends without the case's auth, but the Bearer header configured on
+    # the schema is merged back in, so it sees a valid token; auth enforcement here is
+    # proved by the SSO-02 scenarios and tests/selftest/sandbox/test_nomos.py instead.
+    check_nomos_answer(case, case.call_and_validate(excluded_checks=[*BUSINESS_RULES, ignored_auth]))
 
 
 # Schema-valid input these APIs refuse by documented rules a schema cannot carry: a

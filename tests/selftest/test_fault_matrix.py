@@ -28,6 +28,14 @@ PENDING = {"SUP-14"}  # no documented endpoint shows it; the scenario is pending
 # CON-02 checks the vendors' examples against the vendored schemas: files, not the
 # sandbox, so no sandbox fault can break it (its strict xfails guard it instead).
 STATIC = {"CON-02"}
+# Faults the suite does not catch yet, each with the reason; strict, so catching one
+# turns its entry into an error that asks for it to be removed here.
+KNOWN_MISSES = {
+    "partner-connect-wrong-asset-type": "the supplier-initiated feature (issue 3) has not landed: "
+                                        "only a browser scenario through the partner's connect button can see it",
+    "partner-sends-wrong-supplier-user": "the manufacturer feature's MAN-04 scenario checks that the hand-off "
+                                         "was consumed, not whose supplier_user_id NOX mapped",
+}
 # Requirements the contract tests (tests/contracts/test_api_contracts.py) carry.
 CONTRACT_REQUIREMENTS = {"CON-01", "SSO-01", "SSO-02", "SSO-03", "SSO-05", "SSO-06",
                          "SUP-01", "SUP-02", "SUP-03", "SUP-06", "SUP-07", "MAN-01", "MAN-07"}
@@ -123,7 +131,10 @@ def test_no_fault_no_red(matrix: dict[str, object]) -> None:
         f"{r['test']}: {r['message']}" for r in false_alarms[:5])
 
 
-@pytest.mark.parametrize("fault", sorted(catalog()))
+@pytest.mark.parametrize("fault", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[name])) if name in KNOWN_MISSES else name
+    for name in sorted(catalog())
+])
 def test_fault_is_caught(matrix: dict[str, object], fault: str) -> None:
     judged = judge(matrix)
     if fault not in judged["ran"]:  # type: ignore[operator]
