@@ -95,12 +95,13 @@ class Places:
 class Watch:
     """Where one browser context went; requests to other hosts are blocked and noted."""
 
-    def __init__(self, context: BrowserContext, places: Places) -> None:
+    def __init__(self, context: BrowserContext, places: Places, *, block_foreign: bool = True) -> None:
         self.places = places
         self._requests: list[Request] = []
         self._blocked: list[str] = []
         context.on("request", self._note)
-        context.route(places.is_foreign, self._block)
+        if block_foreign:
+            context.route(places.is_foreign, self._block)
 
     def _note(self, request: Request) -> None:
         self._requests.append(request)
@@ -248,11 +249,13 @@ class Watches:
     def places(self) -> Places:
         return Places(self.target)
 
-    def watch(self, page: Page) -> Watch:
-        """The watch on this page's browser context (attached on first use)."""
+    def watch(self, page: Page, *, block_foreign: bool = True) -> Watch:
+        """The watch on this page's browser context (attached on first use). Flows that
+        pass through pages the profile cannot name (a manufacturer's own sign-in page)
+        watch without blocking other hosts."""
         key = id(page.context)
         if key not in self._watches:
-            self._watches[key] = Watch(page.context, self.places)
+            self._watches[key] = Watch(page.context, self.places, block_foreign=block_foreign)
         return self._watches[key]
 
     def recording(self) -> Recording:

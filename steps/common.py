@@ -25,6 +25,10 @@ PERSONAS = {
     "Alice": "subscribed",  # has an energy subscription at Nomos
     "Bob": "unsubscribed",  # exists at Nomos, no subscription yet
 }
+PERSONA = r"(?P<persona>[A-Z]\w*)"
+# Languages the features name -> the codes NOX and the pages use.
+LANGUAGES = {"Dutch": "nl", "English": "en", "French": "fr", "Spanish": "es"}
+IN_LANGUAGE = rf"(?: in (?P<language>{'|'.join(LANGUAGES)}))?"
 
 
 @dataclass

@@ -24,26 +24,23 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from steps import link_sessions
 from steps.browser_watch import Watch, Watches
 from steps.clients.clock import ClockClient
 from steps.clients.nox import KEY_DEFAULT, NoxClient
-from steps.common import Scenario
+from steps.common import IN_LANGUAGE, LANGUAGES, PERSONA, Scenario
 from steps.evidence import Evidence
+from steps.link_sessions import answered
 from steps.pages.manufacturer import ManufacturerResult
 from steps.pages.nox_supplier_picker import SupplierPicker
 from steps.pages.supplier_oauth import SupplierOAuth
 from steps.plugin import Run
-from steps.redaction import redact
 from steps.target import PartnerUser, Target
 
-PERSONA = r"(?P<persona>[A-Z]\w*)"
-LANGUAGES = {"Dutch": "nl", "English": "en", "French": "fr", "Spanish": "es"}
-IN_LANGUAGE = rf"(?: in (?P<language>{'|'.join(LANGUAGES)}))?"
 # A manufacturer link session is open for 10 minutes (vendor-docs/NOTES.md).
 LINK_SESSION_SECONDS = 600
 # Statuses NOX answers with, in the feature's words (schemas/nox.openapi.yaml; the
 # post-login redirect's are assumptions of interfaces.md §2, kept there in one place).
-SESSION_REFUSALS = {"unauthorised": 401, "invalid input": 400}
 HANDOFF_REFUSALS = {"unauthorised": 401, "an unknown session": 404, "already used": 409, "expired": 410}
 # Where the manufacturer asks NOX to send the user back; no manufacturer registers it.
 UNREGISTERED_RETURN = "https://evil.example/linked"
@@ -69,34 +66,12 @@ class ManufacturerFlow:
     signed_in_at: int = 0  # the watch's mark when Alice submitted the partner's page
 
     def session(self) -> dict[str, Any]:
-        response = self.answer
-        assert response is not None, "the manufacturer app started no linking session in this scenario"
-        assert response.status_code == 201, (
-            f"expected NOX to start the linking session, but it answered {answered(response)}"
-        )
-        body = response.json()
-        assert isinstance(body, dict), f"expected a JSON object from NOX, but it answered {answered(response)}"
-        return body
+        return link_sessions.created(self.answer, "manufacturer app")
 
 
 @pytest.fixture
 def man_flow(target: Target) -> ManufacturerFlow:
     return ManufacturerFlow(target)
-
-
-def answered(response: httpx.Response) -> str:
-    """What NOX answered, in one redacted line, without links or tokens in it."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    status = response.status_code
-    if isinstance(body, dict) and ("link_url" in body or "redirect_url" in body) and status < 300:
-        return f"{status} with a session"
-    if isinstance(body, dict) and ("message" in body or "error" in body):
-        return redact(f"{status} {body.get('error')!r}: {str(body.get('message'))[:120]!r}")
-    kind = response.headers.get("content-type", "no content type")
-    return f"{status} with a {kind} body of {len(response.content)} bytes"
 
 
 def host_of(url: str) -> str:
@@ -247,22 +222,7 @@ def manufacturer_starts_badly(man_flow: ManufacturerFlow, nox: NoxClient, person
 
 @then("NOX answers with a link to its Authenticator UI")
 def answers_with_link(man_flow: ManufacturerFlow) -> None:
-    response = man_flow.answer
-    assert response is not None, "the manufacturer app asked NOX nothing in this scenario"
-    assert response.status_code == 201, (
-        f"expected NOX to start the linking session (201), but it answered {answered(response)}"
-    )
-    link = man_flow.session().get("link_url")
-    parts = urlsplit(link) if isinstance(link, str) else None
-    assert parts and parts.scheme in ("http", "https") and parts.netloc, (
-        f"expected `link_url` to be an absolute address, but it is {type(link).__name__ if parts is None else link!r}"
-    )
-    nox_host = host_of(man_flow.target.urls.nox)
-    assert parts.netloc == nox_host, (
-        f"expected `link_url` to open NOX's Authenticator UI at {nox_host}, but it points at {parts.netloc}"
-    )
-    token = man_flow.session().get("link_token")
-    assert isinstance(token, str) and token, f"expected a `link_token` identifying the session, but it is {token!r}"
+    link_sessions.expect_link(man_flow.answer, man_flow.target, "manufacturer app")
 
 
 @then(parsers.parse("the session is for {persona}'s account at the manufacturer behind the key"))
@@ -295,40 +255,17 @@ def session_returns(man_flow: ManufacturerFlow, language: str) -> None:
 
 @then(parsers.parse("the session is open for {minutes:d} minutes from now and not yet completed"))
 def session_open(man_flow: ManufacturerFlow, clock: ClockClient, minutes: int) -> None:
-    body = man_flow.session()
-    created, expires, completed = body.get("created_at"), body.get("expires_at"), body.get("completed_at")
-    assert isinstance(created, int) and isinstance(expires, int), (
-        f"expected `created_at` and `expires_at` as unix seconds, but they are {created!r} and {expires!r}"
-    )
-    assert expires - created == minutes * 60, (
-        f"expected the session to be open for {minutes} minutes, but it is open for {expires - created} seconds"
-    )
-    if clock.available:
-        now = clock.now()
-        assert abs(created - now) <= 5, f"expected `created_at` to be now ({now}), but it is {created}"
-    assert completed is None, f"expected `completed_at` to be null on a new session, but it is {completed!r}"
+    link_sessions.expect_open_for(man_flow.answer, clock, minutes, "manufacturer app")
 
 
 @then(parsers.re(r"NOX refuses to start linking as (?P<refusal>unauthorised|invalid input)"))
 def session_refused(man_flow: ManufacturerFlow, refusal: str) -> None:
-    response = man_flow.answer
-    assert response is not None, "the manufacturer app asked NOX nothing in this scenario"
-    expected = SESSION_REFUSALS[refusal]
-    assert response.status_code < 500, (
-        f"expected NOX to refuse as {refusal} ({expected}), but it failed with a server error: {answered(response)}"
-    )
-    assert response.status_code == expected, (
-        f"expected NOX to refuse as {refusal} ({expected}), but it answered {answered(response)}"
-    )
+    link_sessions.expect_refused(man_flow.answer, refusal, "manufacturer app")
 
 
 @then("no link to the Authenticator UI is given")
 def no_link(man_flow: ManufacturerFlow) -> None:
-    response = man_flow.answer
-    assert response is not None, "the manufacturer app asked NOX nothing in this scenario"
-    assert "link_url" not in response.text and "token=" not in response.text, (
-        f"expected no link in a refusal, but NOX answered {response.status_code} with a link in it"
-    )
+    link_sessions.expect_no_link(man_flow.answer, "manufacturer app")
 
 
 # ------------------------------------------------------------------ in the browser
