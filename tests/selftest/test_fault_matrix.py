@@ -30,12 +30,7 @@ PENDING = {"SUP-14"}  # no documented endpoint shows it; the scenario is pending
 STATIC = {"CON-02"}
 # Faults the suite does not catch yet, each with the reason; strict, so catching one
 # turns its entry into an error that asks for it to be removed here.
-KNOWN_MISSES = {
-    "partner-connect-wrong-asset-type": "the supplier-initiated feature (issue 3) has not landed: "
-                                        "only a browser scenario through the partner's connect button can see it",
-    "partner-sends-wrong-supplier-user": "the manufacturer feature's MAN-04 scenario checks that the hand-off "
-                                         "was consumed, not whose supplier_user_id NOX mapped",
-}
+KNOWN_MISSES: dict[str, str] = {}
 # Requirements the contract tests (tests/contracts/test_api_contracts.py) carry.
 CONTRACT_REQUIREMENTS = {"CON-01", "SSO-01", "SSO-02", "SSO-03", "SSO-05", "SSO-06",
                          "SUP-01", "SUP-02", "SUP-03", "SUP-06", "SUP-07", "MAN-01", "MAN-07"}

@@ -1010,19 +1010,6 @@ def test_fault_connect_wrong_asset_type(make_partner: Callable[..., Partner]) ->
     assert partner.stub.calls[0].json["asset_type"] == "pv"
 
 
-def test_fault_connect_drops_brand(make_partner: Callable[..., Partner]) -> None:
-    partner = make_partner("partner-connect-drops-brand")
-    partner.signed_in().get("/connect/hp", params={"brand": "daikin"})
-    assert "brand" not in partner.stub.calls[0].json
-
-
-def test_fault_connect_ignores_language(make_partner: Callable[..., Partner]) -> None:
-    partner = make_partner("partner-connect-ignores-language")
-    response = partner.signed_in().get("/connect/hp", params={"language": "fr"})
-    assert "language" not in partner.stub.calls[0].json
-    assert parse_qs(urlsplit(response.headers["location"]).query)["language"] == ["nl"]
-
-
 def test_fault_oauth_ignores_terms(make_partner: Callable[..., Partner]) -> None:
     partner = make_partner("partner-oauth-ignores-terms")
     response = partner.client().post("/oauth/nox", data=oauth_form(partner, terms=False))
@@ -1039,12 +1026,6 @@ def test_fault_skips_post_login_redirect(make_partner: Callable[..., Partner]) -
     response = partner.client().post("/oauth/nox", data=oauth_form(partner))
     assert response.status_code == 303 and partner.stub.calls == []
     assert response.headers["location"].startswith(f"{partner.stub.url}/ui/supplier-return?state=")
-
-
-def test_fault_sends_wrong_supplier_user(make_partner: Callable[..., Partner]) -> None:
-    partner = make_partner("partner-sends-wrong-supplier-user")
-    partner.client().post("/oauth/nox", data=oauth_form(partner))
-    assert partner.stub.calls[0].json["supplier_user_id"] == ALICE
 
 
 def test_fault_oauth_500_on_refused_state(make_partner: Callable[..., Partner]) -> None:
