@@ -10,6 +10,7 @@ pytest_plugins = [
     "steps.browser_watch",
     "steps.sso",
     "steps.manufacturer",
+    "steps.supplier",
     "steps.reporting",
     "steps.living_doc",
     "steps.matrix",
