@@ -71,6 +71,7 @@ class LivingDoc:
         self.config = config
         self.results: dict[str, Result] = {}
         self.started = time.time()
+        self.render_seconds: float | None = None  # what writing the document cost this run
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -109,8 +110,10 @@ class LivingDoc:
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
+        began = time.perf_counter()
         tmp.write_text(render(self.results, target, time.time() - self.started), encoding="utf-8")
         tmp.replace(out)  # never half-written
+        self.render_seconds = time.perf_counter() - began
 
     def documents_something(self) -> bool:
         """Only runs of the features or contract tests get a living document."""
@@ -119,7 +122,8 @@ class LivingDoc:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         path = self.config.getoption("--living-doc")
         if path != "none" and self.documents_something() and not hasattr(self.config, "workerinput"):
-            terminalreporter.write_sep("-", f"living documentation: {path}")
+            took = f" (written in {self.render_seconds:.2f}s)" if self.render_seconds is not None else ""
+            terminalreporter.write_sep("-", f"living documentation: {path}{took}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
