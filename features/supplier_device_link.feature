@@ -33,9 +33,14 @@ Feature: Connecting a heat pump or solar panels from the partner app
     Then NOX answers the partner with a link to its Authenticator UI
     And the answer describes the whole link session
 
-    Examples:
+    @hp
+    Examples: heat pumps
       | device        |
       | heat pump     |
+
+    @pv
+    Examples: solar panels
+      | device        |
       | solar panels  |
 
   @api @REQ-SUP-06
@@ -91,9 +96,14 @@ Feature: Connecting a heat pump or solar panels from the partner app
     Then NOX refuses the partner's link session as invalid input
     And the partner gets no link to the Authenticator UI
 
-    Examples:
+    @hp
+    Examples: heat pumps
       | device       | other devices |
       | heat pump    | solar panels  |
+
+    @pv
+    Examples: solar panels
+      | device       | other devices |
       | solar panels | heat pumps    |
 
   @api @security @REQ-SUP-05
@@ -124,9 +134,14 @@ Feature: Connecting a heat pump or solar panels from the partner app
     Then she is offered the brands that make <device>
     And no brand that makes only <other devices>
 
-    Examples:
+    @hp
+    Examples: heat pumps
       | device       | other devices |
       | heat pump    | solar panels  |
+
+    @pv
+    Examples: solar panels
+      | device       | other devices |
       | solar panels | heat pumps    |
 
   @browser @REQ-SUP-09
@@ -143,10 +158,15 @@ Feature: Connecting a heat pump or solar panels from the partner app
     When Alice chooses <which brand> and signs in there
     Then she is back at the partner's callback with the link data
 
-    Examples:
+    @hp
+    Examples: heat pumps
       | device       | which brand                        |
       | heat pump    | the partner's usual brand          |
       | heat pump    | a brand that asks for its terms    |
+
+    @pv
+    Examples: solar panels
+      | device       | which brand                        |
       | solar panels | the partner's usual brand          |
       | solar panels | a brand that asks for its terms    |
 
@@ -172,9 +192,14 @@ Feature: Connecting a heat pump or solar panels from the partner app
     And the link data names Alice, her NOX user, the brand she chose and her devices
     And the link data says it was connected after the session was created
 
-    Examples:
+    @hp
+    Examples: heat pumps
       | device       |
       | heat pump    |
+
+    @pv
+    Examples: solar panels
+      | device       |
       | solar panels |
 
   @browser @security @REQ-SUP-10 @REQ-SUP-11
@@ -238,9 +263,14 @@ Feature: Connecting a heat pump or solar panels from the partner app
     And Alice chooses the partner's usual brand and signs in there
     Then she sees her devices at the partner, with the device she just connected in place of the earlier one
 
-    Examples:
+    @hp
+    Examples: heat pumps
       | device       |
       | heat pump    |
+
+    @pv
+    Examples: solar panels
+      | device       |
       | solar panels |
 
   @browser @security @REQ-SUP-16

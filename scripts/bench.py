@@ -1,0 +1,208 @@
+"""Benchmark the suite on this machine, side by side with the bare tools.
+
+    .venv/bin/python scripts/bench.py [--runs 3] [--skip-matrix] [--json reports/bench.json]
+
+Measures, each as the median of --runs runs, on the embedded sandbox:
+1. the main job (features and contract tests at the default budget), serial and with
+   ``-n 2``, and what writing the living document cost in it;
+2. contract fuzzing throughput (cases/s, requests/s) of the suite's pytest integration
+   against ``schemathesis run`` on the same schemas, sandbox, phases and examples
+   (scripts/contract_throughput.py), as a ratio;
+3. the SSO hub scenario against a bare Playwright script doing the same clicks on the
+   same sandbox, as a ratio. Both exclude the one-off browser launch: the suite runs a
+   warm-up scenario first in the same worker, the script launches before its clock;
+4. the fault matrix's wall time (tests/selftest/test_fault_matrix.py), or with
+   --skip-matrix the figure the last matrix run wrote.
+
+It prints and saves the figures and never fails on timing: it is a benchmark, not a
+test. It exits 1 only when a measured run did not pass, since its times would mean
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+FLOWS = "tests/flows/test_flows.py"
+SSO_SCENARIO = f"{FLOWS}::test_alice_opens_her_energy_account_from_the_partner_app"
+WARM_UP = f"{FLOWS}::test_bob_without_a_subscription_lands_on_the_hosted_checkout"
+MATRIX_SUMMARY = ROOT / "reports" / "fault-matrix" / "summary.json"
+problems: list[str] = []
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples) if samples else float("nan")
+
+
+def pytest(*args: str, reports: str | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = {**os.environ, **({"SUITE_REPORTS_DIR": reports} if reports else {})}
+    started = time.perf_counter()
+    done = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:randomly", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        problems.append(f"`pytest {' '.join(args)}` exited {done.returncode}: {done.stdout.strip().splitlines()[-1:]}")
+    return seconds, done
+
+
+def main_job(runs: int) -> dict[str, float]:
+    """What `scripts/suite` runs after its set-up, serial and with two workers."""
+    out: dict[str, float] = {}
+    render: list[float] = []
+    with tempfile.TemporaryDirectory() as reports:
+        for label, extra in (("serial_s", ["-n", "0"]), ("n2_s", ["-n", "2"])):
+            samples = []
+            for _ in range(runs):
+                seconds, done = pytest(*extra, reports=reports)
+                samples.append(seconds)
+                found = re.search(r"written in (\d+\.\d+)s", done.stdout)
+                render += [float(found.group(1))] if found else []
+            out[label] = median(samples)
+    out["n2_speed_up"] = out["serial_s"] / out["n2_s"] if out["n2_s"] else float("nan")
+    out["living_doc_s"] = median(render)
+    return out
+
+
+def contract_throughput(runs: int) -> dict[str, float]:
+    """scripts/contract_throughput.py measures both sides on one sandbox; median of its runs."""
+    keys = ("suite_cases_per_s", "suite_requests_per_s", "cli_cases_per_s", "cli_requests_per_s")
+    samples: dict[str, list[float]] = {key: [] for key in keys}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "throughput.json"
+        for _ in range(runs):
+            done = subprocess.run([PY, str(ROOT / "scripts" / "contract_throughput.py"), "--json", str(out)],
+                                  cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0 or not out.exists():
+                problems.append(f"contract_throughput.py exited {done.returncode}: {done.stderr.strip()[-300:]}")
+                break
+            figures = json.loads(out.read_text())
+            for key in keys:
+                samples[key].append(float(figures[key]))
+    result = {key: median(values) for key, values in samples.items()}
+    cli = result["cli_cases_per_s"]
+    result["cases_ratio"] = result["suite_cases_per_s"] / cli if cli else float("nan")
+    cli_requests = result["cli_requests_per_s"]
+    result["requests_ratio"] = result["suite_requests_per_s"] / cli_requests if cli_requests else float("nan")
+    return result
+
+
+def sso_scenario(runs: int) -> dict[str, float]:
+    """The scenario's own time from JUnit (set-up, call and teardown: a new context, the
+    steps, the screenshot), after a warm-up scenario has launched the browser."""
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp) / "junit.xml"
+        for _ in range(runs):
+            pytest(WARM_UP, SSO_SCENARIO, "-n", "0", f"--junitxml={junit}", "--living-doc", "none", reports=tmp)
+            times = {case.get("name"): float(case.get("time", "nan")) for case in ET.parse(junit).iter("testcase")}
+            samples += [seconds for name, seconds in times.items() if name and SSO_SCENARIO.endswith(name)]
+    suite = median(samples)
+    bare = bare_playwright(runs)
+    return {"suite_s": suite, "bare_s": bare, "ratio": suite / bare if bare else float("nan")}
+
+
+def bare_playwright(runs: int) -> float:
+    """The same clicks as the SSO hub scenario, by hand: a new context, sign in, open
+    the energy account, wait for the hub with her name and its quick links."""
+    from playwright.sync_api import sync_playwright
+
+    import sandbox
+    from steps.browser import CHROMIUM_ARGS, chromium_executable
+
+    samples = []
+    with sandbox.start() as running, sync_playwright() as playwright:
+        seed = running.world.seed
+        user = seed.partner_users[0]
+        launch: dict[str, Any] = {"args": CHROMIUM_ARGS}
+        if chromium_executable():
+            launch["executable_path"] = chromium_executable()
+        browser = playwright.chromium.launch(**launch)
+        for attempt in range(runs + 1):  # the first one warms up, like the suite's
+            started = time.perf_counter()
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+            page = context.new_page()
+            page.goto(running.urls.partner_app + "/login")
+            page.get_by_label("Email").fill(user.email)
+            page.get_by_label("Password").fill(seed.secret(user.password_env))
+            page.get_by_test_id("partner-login-submit").click()
+            page.get_by_test_id("partner-home").wait_for()
+            page.get_by_test_id("open-energy-account").click()
+            page.get_by_test_id("portal-hub").wait_for()
+            assert page.get_by_test_id("portal-customer-name").inner_text()
+            for link in ("data", "invoices", "orders", "tariff", "help"):
+                page.get_by_test_id(f"hub-link-{link}").wait_for()
+            context.close()
+            if attempt:
+                samples.append(time.perf_counter() - started)
+        browser.close()
+    return median(samples)
+
+
+def fault_matrix(skip: bool) -> dict[str, float]:
+    if not skip:
+        seconds, _ = pytest("tests/selftest/test_fault_matrix.py")
+    data = json.loads(MATRIX_SUMMARY.read_text()) if MATRIX_SUMMARY.exists() else {}
+    figures = {key: float(data[key]) for key in ("faults", "caught") if key in data}
+    figures["seconds"] = float(data.get("seconds", "nan")) if skip else seconds
+    if skip:
+        figures["from_last_matrix_run"] = 1.0
+    return figures
+
+
+def section(title: str, fn: Callable[[], dict[str, float]]) -> dict[str, float]:
+    print(f"\n{title}", flush=True)
+    result = fn()
+    for key, value in result.items():
+        print(f"  {key:24} {value:10.2f}", flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="samples per figure (medians are reported)")
+    parser.add_argument("--skip-matrix", action="store_true", help="report the last matrix run instead of running it")
+    parser.add_argument("--json", default=str(ROOT / "reports" / "bench.json"), help="where to save the figures")
+    parser.add_argument("--only", default="main,contract,sso,matrix", help="which figures, comma-separated")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    print(f"benchmark on {os.cpu_count()} cores, {args.runs} run(s) per figure, medians", flush=True)
+    chosen = set(args.only.split(","))
+    unknown = chosen - {"main", "contract", "sso", "matrix"}
+    if unknown:
+        parser.error(f"--only knows main, contract, sso and matrix, not {', '.join(sorted(unknown))}")
+    plan: list[tuple[str, str, str, Callable[[], dict[str, float]]]] = [
+        ("main", "main_job", "1. main job against the sandbox (seconds)", lambda: main_job(args.runs)),
+        ("contract", "contract", "2. contract throughput: suite vs `schemathesis run`",
+         lambda: contract_throughput(args.runs)),
+        ("sso", "sso_scenario", "3. SSO hub scenario vs bare Playwright (seconds per scenario)",
+         lambda: sso_scenario(args.runs)),
+        ("matrix", "fault_matrix", "4. fault matrix", lambda: fault_matrix(args.skip_matrix)),
+    ]
+    figures = {key: section(title, fn) for name, key, title, fn in plan if name in chosen}
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"runs": args.runs, "figures": figures, "problems": problems}, indent=1))
+    print(f"\nsaved {out}")
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
