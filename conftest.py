@@ -14,4 +14,5 @@ pytest_plugins = [
     "steps.reporting",
     "steps.living_doc",
     "steps.matrix",
+    "steps.contract",
 ]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 import httpx
 
@@ -46,8 +48,18 @@ class RequestLedger:
             self.sent += 1
 
 
-def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:
-    value = response.headers.get("retry-after", "").strip()
+class Answer(Protocol):
+    """An HTTP answer of any client (httpx, requests, Schemathesis' lists of values):
+    only its headers are read."""
+
+    @property
+    def headers(self) -> Mapping[str, str] | Mapping[str, list[str]]: ...
+
+
+def retry_after_seconds(response: Answer, default: float = 1.0) -> float:
+    raw = response.headers.get("retry-after") or ""
+    value = (raw[0] if raw else "") if isinstance(raw, list) else raw
+    value = value.strip()
     if not value:
         return default
     if value.isdigit():
@@ -56,6 +68,28 @@ def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return default
+
+
+class Pacer:
+    """Spaces requests at most ``requests_per_second`` apart (0 = unthrottled); the
+    time waited is booked on the ledger."""
+
+    def __init__(self, ledger: RequestLedger, requests_per_second: float = 0.0) -> None:
+        self._ledger = ledger
+        self._interval = 1.0 / requests_per_second if requests_per_second > 0 else 0.0
+        self._next_slot = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            wait = self._next_slot - now
+            self._next_slot = max(now, self._next_slot) + self._interval
+        if wait > 0:
+            self._ledger.waited_seconds += wait
+            time.sleep(wait)  # pacing a remote target, not waiting on a condition
 
 
 class PolicyTransport(httpx.BaseTransport):
@@ -71,21 +105,8 @@ class PolicyTransport(httpx.BaseTransport):
     ) -> None:
         self._allowed = allowed_hosts
         self._ledger = ledger
-        self._interval = 1.0 / requests_per_second if requests_per_second > 0 else 0.0
-        self._next_slot = 0.0
-        self._pace_lock = threading.Lock()
+        self._pacer = Pacer(ledger, requests_per_second)
         self._inner = inner or httpx.HTTPTransport()
-
-    def _pace(self) -> None:
-        if not self._interval:
-            return
-        with self._pace_lock:
-            now = time.monotonic()
-            wait = self._next_slot - now
-            self._next_slot = max(now, self._next_slot) + self._interval
-        if wait > 0:
-            self._ledger.waited_seconds += wait
-            time.sleep(wait)  # pacing a remote target, not waiting on a condition
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
@@ -96,7 +117,7 @@ class PolicyTransport(httpx.BaseTransport):
             )
         for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
             self._ledger.spend()
-            self._pace()
+            self._pacer.wait()
             response = self._inner.handle_request(request)
             if response.status_code != 429 or attempt == MAX_RATE_LIMIT_RETRIES:
                 return response

@@ -4,8 +4,11 @@ Positive and negative generated input, all built-in checks (``ignored_auth`` amo
 them), real authentication per operation, and the promises a schema cannot state
 checked on every answer: ``expires_at == created_at + 600``, ``completed_at`` null,
 the request echoed, the magic link's form, error codes matching the status.
-The number of cases per operation comes from the target profile
-(``[limits] contract_max_examples``): small on staging, larger on the sandbox.
+The number of cases per operation comes from ``--contract-budget`` (default: the target
+profile's ``[limits] contract_max_examples``), the seed from ``--contract-seed`` (drawn
+and printed when not given); steps/contract.py sends every request under the suite's
+HTTP policy (allowed hosts, request budget, pace, 429 with Retry-After, timeout).
+Nothing here knows the sandbox: brands and redirect URLs come from the target profile.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from schemathesis import Case
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from steps.clients.nomos import NomosClient
+from steps.contract import Contract, operation
 from steps.redaction import register
 from steps.requirements import proves
 from steps.target import Target
@@ -29,54 +33,56 @@ NOMOS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "
                422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR"}
 
 
-def load(name: str, base_url: str, target: Target, path: str, **auth: Any) -> Any:
+def load(name: str, base_url: str, contract: Contract, path: str, **auth: Any) -> Any:
     """One operation's schema, with its own authentication set where Schemathesis
     knows about it (so its negative cases without auth stay without auth)."""
-    schema = schemathesis.openapi.from_path(SCHEMAS / name).include(path=path)
-    schema.config.update(base_url=base_url, request_timeout=target.limits.request_timeout_seconds, **auth)
-    schema.config.generation.update(modes=["positive", "negative"], max_examples=target.limits.contract_max_examples)
-    return schema
+    return contract.configure(schemathesis.openapi.from_path(SCHEMAS / name).include(path=path), base_url, **auth)
 
 
 @pytest.fixture(scope="session")
-def nomos_token_schema(target: Target) -> Any:
+def nomos_token_schema(target: Target, contract: Contract) -> Any:
     secret = (target.nomos.client_id, target.nomos.client_secret.reveal())
-    return load("nomos.openapi.yaml", target.urls.nomos_api, target, "/oauth/token", basic_auth=secret)
+    return load("nomos.openapi.yaml", target.urls.nomos_api, contract, "/oauth/token", basic_auth=secret)
 
 
 @pytest.fixture(scope="session")
-def nomos_link_schema(target: Target, nomos: NomosClient) -> Any:
+def nomos_link_schema(target: Target, contract: Contract, nomos: NomosClient) -> Any:
     bearer = {"Authorization": f"Bearer {nomos.access_token().reveal()}"}
-    return load("nomos.openapi.yaml", target.urls.nomos_api, target, "/admin/magic_link", headers=bearer)
+    return load("nomos.openapi.yaml", target.urls.nomos_api, contract, "/admin/magic_link", headers=bearer)
 
 
 @pytest.fixture(scope="session")
-def nox_supplier_schema(target: Target) -> Any:
+def nox_supplier_schema(target: Target, contract: Contract) -> Any:
     key = {"x-api-key": target.nox.supplier_api_key.reveal()}
-    return load("nox.openapi.yaml", target.urls.nox, target, "/v2/supplier/link-sessions", headers=key)
+    return load("nox.openapi.yaml", target.urls.nox, contract, "/v2/supplier/link-sessions", headers=key)
 
 
 @pytest.fixture(scope="session")
-def nox_manufacturer_schema(target: Target) -> Any:
+def nox_manufacturer_schema(target: Target, contract: Contract) -> Any:
     key = {"x-api-key": target.nox.manufacturer_api_key.reveal()}
-    return load("nox.openapi.yaml", target.urls.nox, target, "/v2/manufacturer/link-sessions", headers=key)
+    return load("nox.openapi.yaml", target.urls.nox, contract, "/v2/manufacturer/link-sessions", headers=key)
 
 
 @pytest.fixture(scope="session")
-def nox_post_login_schema(target: Target) -> Any:
+def nox_post_login_schema(target: Target, contract: Contract) -> Any:
     key = {"x-api-key": target.nox.supplier_api_key.reveal()}
-    return load("nox.openapi.yaml", target.urls.nox, target, "/post-login-redirect", headers=key)
+    return load("nox.openapi.yaml", target.urls.nox, contract, "/post-login-redirect", headers=key)
 
 
-nomos_token = schemathesis.pytest.from_fixture("nomos_token_schema").include(path="/oauth/token")
-nomos_link = schemathesis.pytest.from_fixture("nomos_link_schema").include(path="/admin/magic_link")
-nox_supplier = schemathesis.pytest.from_fixture("nox_supplier_schema").include(path="/v2/supplier/link-sessions")
-nox_manufacturer = schemathesis.pytest.from_fixture("nox_manufacturer_schema").include(
-    path="/v2/manufacturer/link-sessions")
-nox_post_login = schemathesis.pytest.from_fixture("nox_post_login_schema").include(path="/post-login-redirect")
+nomos_token = operation("nomos_token_schema", "POST", "/oauth/token")
+nomos_link = operation("nomos_link_schema", "POST", "/admin/magic_link")
+nox_supplier = operation("nox_supplier_schema", "POST", "/v2/supplier/link-sessions")
+nox_manufacturer = operation("nox_manufacturer_schema", "POST", "/v2/manufacturer/link-sessions")
+nox_post_login = operation("nox_post_login_schema", "POST", "/post-login-redirect")
 
 
-def allowed(case: Case, redirect_url: str) -> Case:
+def schema_brands(case: Case) -> list[str]:
+    """The brands the request schema allows (the vendor publishes no brand-to-type map)."""
+    request = case.operation.schema.raw_schema["components"]["schemas"]["SupplierLinkSessionRequest"]
+    return [b for b in request["properties"]["brand"].get("enum", []) if isinstance(b, str)]
+
+
+def allowed(case: Case, redirect_url: str, target: Target) -> Case:
     """Point a generated, well-formed redirect URL at the caller's allow-listed one, so
     that generated valid sessions get created and their answers checked. A malformed
     URL (a negative case) is left as it is, so the case stays invalid."""
@@ -85,12 +91,14 @@ def allowed(case: Case, redirect_url: str) -> Case:
         parts = urlsplit(body["redirect_url"])
         if parts.scheme in ("http", "https") and parts.netloc:
             body["redirect_url"] = redirect_url
-        if body.get("asset_type") in ("hp", "pv") and isinstance(body.get("brand"), str):
-            from sandbox.seed import ALL_BRANDS, BRANDS_BY_ASSET
-
-            # only a schema-valid brand of the other asset type; an invented one stays invalid
-            if body["brand"] in ALL_BRANDS and body["brand"] not in BRANDS_BY_ASSET[body["asset_type"]]:
-                body["brand"] = BRANDS_BY_ASSET[body["asset_type"]][0]
+        asset = body.get("asset_type")
+        if isinstance(asset, str) and asset in target.brands and isinstance(body.get("brand"), str):
+            # A schema-valid brand the profile does not know for this asset type (which
+            # brand is which type is unpublished) becomes the profile's brand of that
+            # type; an invented one stays, so the case stays invalid.
+            known = {target.brands[asset].brand, target.brands[asset].terms_brand}
+            if body["brand"] not in known and body["brand"] in schema_brands(case):
+                body["brand"] = target.brands[asset].brand
     return case
 
 
@@ -156,14 +164,14 @@ def check_link_session(case: Case, response: Any) -> None:
 @proves("REQ-CON-01", "REQ-SUP-01", "REQ-SUP-02", "REQ-SUP-03", "REQ-SUP-06", "REQ-SUP-07")
 @nox_supplier.parametrize()
 def test_nox_supplier_link_session_contract(case: Case, target: Target) -> None:
-    case = allowed(case, target.nox.supplier_redirect_url)
+    case = allowed(case, target.nox.supplier_redirect_url, target)
     check_link_session(case, case.call_and_validate(excluded_checks=BUSINESS_RULES))
 
 
 @proves("REQ-CON-01", "REQ-MAN-01")
 @nox_manufacturer.parametrize()
 def test_nox_manufacturer_link_session_contract(case: Case, target: Target) -> None:
-    case = allowed(case, target.nox.manufacturer_redirect_url)
+    case = allowed(case, target.nox.manufacturer_redirect_url, target)
     check_link_session(case, case.call_and_validate(excluded_checks=BUSINESS_RULES))
 
 

@@ -1,0 +1,431 @@
+"""Contract fuzzing under the suite's rules: budget, seed, pace, 429s, counts.
+
+Options::
+
+    --contract-budget quick|thorough|N
+                            generated cases per operation in the fuzzing phase:
+                            quick = the profile's [limits] contract_max_examples (default),
+                            thorough = at least 200, N = exactly N. On a remote target the
+                            contract tests may spend at most half of the profile's
+                            request_budget: thorough is capped there, a larger N is refused.
+    --contract-seed N       the seed of the generated cases; without it one is drawn. Either
+                            way the header and the summary print it, so any run replays.
+
+Every generated request goes through :class:`PolicedTransport`, the Schemathesis
+counterpart of ``steps.http``: only hosts of the target profile, within the request
+budget, paced at ``[limits] requests_per_second``, with the profile's request timeout;
+a 429 is waited out as its ``Retry-After`` asks (at most 3 times, at most 30 s each)
+for generated cases and for Schemathesis' own auth probes alike. Tokens that answers
+carry are registered as secrets before any check can print them.
+
+The counts (cases and requests per operation) go to ``contract-summary.json`` in the
+reports directory and to the terminal summary.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Generator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import schemathesis
+import yaml
+from schemathesis.transport.prepare import prepare_url
+from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
+
+from steps import http as policy
+from steps.evidence import REPORTS_DIR
+from steps.redaction import register
+from steps.target import ROOT, Target, allowed_hosts
+
+SUMMARY = REPORTS_DIR / "contract-summary.json"
+THOROUGH_EXAMPLES = 200
+# Phases of Schemathesis 4 that run under pytest: the schema's examples, the coverage
+# cases derived from every constraint, and Hypothesis' generated fuzzing cases.
+PHASES = ("examples", "coverage", "fuzzing")
+# For the remote request-budget arithmetic: a case now and then costs an auth probe or
+# a 429 retry more (measured on the sandbox: about 1.1 requests per case).
+REQUESTS_PER_CASE = 2
+# Keys of answer bodies that carry a credential (OAuth token answers).
+TOKEN_KEYS = ("access_token", "refresh_token", "id_token")
+SEED_KEY = "energy_suite_contract_seed"
+SETTINGS_KEY = pytest.StashKey["ContractSettings"]()
+TALLY_KEY = pytest.StashKey["Tally"]()
+PROPERTY = "contract_stats"
+_PROBE: Any = object()  # Schemathesis sends its auth probes without a `session` argument
+
+
+# ------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class ContractSettings:
+    budget: str  # as given: quick, thorough or a number
+    max_examples: int
+    seed: int
+    note: str = ""  # why the budget differs from what was asked, if it does
+
+    def describe(self) -> str:
+        note = f", {self.note}" if self.note else ""
+        return (f"contract fuzzing: budget {self.budget} = {self.max_examples} generated cases per operation{note}; "
+                f"seed {self.seed} (replay: --contract-seed {self.seed})")
+
+
+def parse_budget(value: str) -> str | int:
+    if value in ("quick", "thorough"):
+        return value
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise pytest.UsageError(
+        f"--contract-budget {value!r} is not a budget; use quick, thorough or a positive number of cases per operation")
+
+
+def parse_seed(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    raise pytest.UsageError(f"--contract-seed {value!r} is not a seed; use a non-negative integer, e.g. --contract-seed 1234")
+
+
+def vendored_operations() -> int:
+    """How many operations the vendored schemas declare (each is fuzzed)."""
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    count = 0
+    for path in sorted((ROOT / "schemas").glob("*.openapi.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        count += sum(1 for item in document.get("paths", {}).values() for method in item if method in methods)
+    return max(count, 1)
+
+
+def remote_cap(target: Target, operations: int) -> int | None:
+    """Most cases per operation a remote target's request budget allows the contract
+    tests (half of it, leaving the rest to the features); None on the sandbox."""
+    if target.embedded:
+        return None
+    return max(1, target.limits.request_budget // (2 * operations * REQUESTS_PER_CASE))
+
+
+def resolve_budget(choice: str | int, target: Target, operations: int) -> tuple[int, str]:
+    quick = target.limits.contract_max_examples
+    cap = remote_cap(target, operations)
+    if choice == "quick":
+        return quick, ""
+    if choice == "thorough":
+        wanted = max(THOROUGH_EXAMPLES, quick)
+        if cap is not None and wanted > max(cap, quick):
+            allowed = max(cap, quick)
+            return allowed, (f"capped from {wanted} by target {target.name!r}: request_budget "
+                             f"{target.limits.request_budget} for {operations} operations")
+        return wanted, ""
+    assert isinstance(choice, int)
+    if cap is not None and choice > max(cap, quick):
+        raise pytest.UsageError(
+            f"--contract-budget {choice} is more than target {target.name!r} allows ({max(cap, quick)} cases per operation "
+            f"with request_budget {target.limits.request_budget} for {operations} operations); "
+            "lower it, use thorough, or raise [limits] request_budget in the profile")
+    return choice, ""
+
+
+def settings(config: pytest.Config) -> ContractSettings:
+    return config.stash[SETTINGS_KEY]
+
+
+# ------------------------------------------------------------------------ transport
+
+
+@dataclass
+class OperationStats:
+    cases: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    waited_seconds: float = 0.0
+    seconds: float = 0.0
+
+    def add(self, other: OperationStats) -> None:
+        self.cases += other.cases
+        self.requests += other.requests
+        self.rate_limited += other.rate_limited
+        self.waited_seconds += other.waited_seconds
+        self.seconds += other.seconds
+
+
+def remember_tokens(content: bytes) -> None:
+    """Register the credentials an answer carries, before a check can print the body."""
+    if b"token" not in content:
+        return
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return
+    if isinstance(body, dict):
+        for key in TOKEN_KEYS:
+            if isinstance(body.get(key), str):
+                register(body[key])
+
+
+class PolicedTransport(RequestsTransport):
+    """Schemathesis' requests transport under the suite's HTTP policy, with one
+    keep-alive session (cookies dropped between requests) for every request."""
+
+    def __init__(self, target: Target, ledger: policy.RequestLedger) -> None:
+        super().__init__()
+        self._serializers = REQUESTS_TRANSPORT._serializers  # shared: custom serializers apply here too
+        self._allowed = allowed_hosts(target)
+        self._ledger = ledger
+        self._pacer = policy.Pacer(ledger, target.limits.requests_per_second)
+        self._session = ManagedCookiesSession()
+        self._session.headers.clear()  # like a fresh Schemathesis session: no default headers
+        self.stats: dict[str, OperationStats] = {}
+
+    def send(self, case: Any, *, session: Any = _PROBE, **kwargs: Any) -> Any:
+        stats = self.stats.setdefault(case.operation.label, OperationStats())
+        if session is not _PROBE:
+            stats.cases += 1
+        host = urlsplit(prepare_url(case, kwargs.get("base_url"))).hostname or ""
+        if host not in self._allowed:
+            raise policy.PolicyViolation(
+                f"refusing to send a request to {host}: not a host of the target profile "
+                f"(allowed: {', '.join(sorted(self._allowed))})")
+        session = self._session if session in (None, _PROBE) else session
+        for attempt in range(policy.MAX_RATE_LIMIT_RETRIES + 1):
+            self._ledger.spend()
+            self._pacer.wait()
+            response = super().send(case, session=session, **kwargs)
+            stats.requests += 1
+            if response.status_code != 429 or attempt == policy.MAX_RATE_LIMIT_RETRIES:
+                break
+            delay = policy.retry_after_seconds(response)
+            if delay > policy.MAX_RETRY_AFTER_SECONDS:
+                break
+            stats.rate_limited += 1
+            stats.waited_seconds += delay
+            self._ledger.rate_limited += 1
+            self._ledger.waited_seconds += delay
+            time.sleep(delay)  # the server said when to come back: Retry-After
+        remember_tokens(response.content)
+        return response
+
+    def close(self) -> None:
+        self._session.close()
+
+
+_POLICED: dict[tuple[type, int], type] = {}
+
+
+def police(schema: Any, transport: PolicedTransport) -> None:
+    """Send every request of ``schema`` (and of its clones, one per test) through
+    ``transport``. Schemathesis picks a schema's transport by a property of the schema's
+    class and clones keep the class, so the schema gets a subclass naming ours."""
+    base = type(schema)
+    key = (base, id(transport))
+    if key not in _POLICED:
+        _POLICED[key] = type(f"Policed{base.__name__}", (base,), {"transport": property(lambda self: transport)})
+    schema.__class__ = _POLICED[key]
+
+
+@dataclass
+class Contract:
+    """What the contract tests' schema fixtures need: the settings and the transport."""
+
+    target: Target
+    settings: ContractSettings
+    transport: PolicedTransport
+
+    def configure(self, schema: Any, base_url: str, **auth: Any) -> Any:
+        """Point ``schema`` at ``base_url`` with the run's budget, seed, phases, request
+        timeout and transport; ``auth`` goes to Schemathesis' own config (``headers``,
+        ``basic_auth``) so its negative cases without auth stay without auth."""
+        if "basic_auth" in auth:
+            user, password = auth["basic_auth"]
+            register(base64.b64encode(f"{user}:{password}".encode()).decode())  # the header's form of the secret
+        config = schema.config
+        config.update(base_url=base_url, request_timeout=self.target.limits.request_timeout_seconds, **auth)
+        # database "none": a run is its seed, not the seed plus examples saved by earlier runs
+        config.generation.update(modes=["positive", "negative"], max_examples=self.settings.max_examples,
+                                 database="none")
+        for phase in PHASES:
+            config.phases.get_by_name(name=phase).enabled = True
+        config.seed = self.settings.seed
+        police(schema, self.transport)
+        return schema
+
+
+def operation(fixture: str, method: str, path: str) -> Operation:
+    return Operation(fixture, method.upper(), path)
+
+
+@dataclass
+class Operation:
+    """One vendored operation, fuzzed by one test: ``op.parametrize()`` decorates it.
+    The test's node id carries the operation (``test_x[POST /path]``)."""
+
+    fixture: str
+    method: str
+    path: str
+    label: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.label = f"{self.method} {self.path}"
+
+    def parametrize(self) -> Callable[[Callable[..., Any]], Any]:
+        lazy = schemathesis.pytest.from_fixture(self.fixture).include(method=self.method, path=self.path)
+
+        def decorate(test: Callable[..., Any]) -> Any:
+            wrapped = pytest.mark.contract(lazy.parametrize()(test))
+            wrapped.contract_operation = self.label
+            return wrapped
+
+        return decorate
+
+
+@pytest.fixture(scope="session")
+def contract(pytestconfig: pytest.Config, target: Target, ledger: policy.RequestLedger) -> Generator[Contract, None, None]:
+    transport = PolicedTransport(target, ledger)
+    pytestconfig.stash[TALLY_KEY].transport = transport
+    try:
+        yield Contract(target, settings(pytestconfig), transport)
+    finally:
+        transport.close()
+
+
+# ------------------------------------------------------------------------ the plugin
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("energy-suite")
+    group.addoption("--contract-budget", default="quick", metavar="quick|thorough|N",
+                    help="generated cases per operation in contract fuzzing: quick (the profile's contract_max_examples, "
+                         f"default), thorough (at least {THOROUGH_EXAMPLES}, capped on remote targets) or a number")
+    group.addoption("--contract-seed", default=None, metavar="N",
+                    help="seed of contract fuzzing, to replay a run (default: drawn, and printed)")
+
+
+@pytest.hookimpl(trylast=True)  # after steps.plugin has read the target profile
+def pytest_configure(config: pytest.Config) -> None:
+    from steps.plugin import TARGET_KEY
+
+    choice = parse_budget(config.getoption("--contract-budget"))
+    seed = parse_seed(config.getoption("--contract-seed"))
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and SEED_KEY in worker:
+        seed = int(worker[SEED_KEY])  # the controller's seed, drawn or given
+    if seed is None:
+        seed = secrets.randbelow(2**32)
+    target = config.stash[TARGET_KEY]
+    max_examples, note = resolve_budget(choice, target, vendored_operations())
+    config.stash[SETTINGS_KEY] = ContractSettings(str(choice), max_examples, seed, note)
+    tally = config.stash[TALLY_KEY] = Tally(config)
+    config.pluginmanager.register(tally, "energy-suite-contract-tally")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker fuzzes with the controller's seed."""
+    node.workerinput[SEED_KEY] = settings(node.config).seed
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return settings(config).describe()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k and -m look at the names
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        label = getattr(getattr(item, "function", None), "contract_operation", None)
+        if label and not item.name.endswith(f"[{label}]"):
+            item.name = f"{item.name}[{label}]"
+            item._nodeid = f"{item._nodeid}[{label}]"
+
+
+class Tally:
+    """Counts per operation. In a worker (or the only process) it hands each contract
+    test's counts to its call report; the controller (or the only process) adds them up,
+    prints them and writes the summary."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.transport: PolicedTransport | None = None
+        self.operations: dict[str, OperationStats] = {}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        before = {k: asdict(v) for k, v in self.transport.stats.items()} if self.transport else {}
+        started = time.perf_counter()
+        try:
+            return (yield)
+        finally:
+            if self.transport is not None:
+                self._hand_over(item, before, time.perf_counter() - started)
+
+    def _hand_over(self, item: pytest.Item, before: dict[str, dict[str, Any]], seconds: float) -> None:
+        assert self.transport is not None
+        delta: dict[str, OperationStats] = {}
+        for label, now in self.transport.stats.items():
+            was = OperationStats(**before.get(label, {}))
+            if (now.cases, now.requests) != (was.cases, was.requests):
+                delta[label] = OperationStats(now.cases - was.cases, now.requests - was.requests,
+                                              now.rate_limited - was.rate_limited,
+                                              round(now.waited_seconds - was.waited_seconds, 3))
+        for stats in delta.values():
+            stats.seconds = round(seconds / len(delta), 3)
+        if delta:
+            item.user_properties.append((PROPERTY, json.dumps({k: asdict(v) for k, v in delta.items()})))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" or type(report) is not pytest.TestReport:  # not the subtests' reports
+            return
+        for key, value in report.user_properties:
+            if key == PROPERTY:
+                for label, stats in json.loads(str(value)).items():
+                    self.operations.setdefault(label, OperationStats()).add(OperationStats(**stats))
+
+    def summary(self) -> dict[str, Any] | None:
+        if not self.operations:
+            return None
+        chosen = settings(self.config)
+        totals = OperationStats()
+        for stats in self.operations.values():
+            totals.add(stats)
+        return {
+            "budget": chosen.budget, "max_examples": chosen.max_examples, "seed": chosen.seed, "note": chosen.note,
+            "phases": list(PHASES), "cases": totals.cases, "requests": totals.requests,
+            "rate_limited": totals.rate_limited, "seconds": round(totals.seconds, 3),
+            "operations": {label: asdict(stats) for label, stats in sorted(self.operations.items())},
+        }
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        data = self.summary()
+        if data is None or hasattr(self.config, "workerinput"):
+            return
+        SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+        tmp = SUMMARY.with_name(f".{SUMMARY.name}.{os.getpid()}.tmp")  # parallel runs share the folder
+        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        tmp.replace(SUMMARY)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        data = self.summary()
+        if data is None or hasattr(self.config, "workerinput"):
+            return
+        terminalreporter.section("contract fuzzing", sep="-")
+        terminalreporter.write_line(settings(self.config).describe())
+        for label, stats in [*data["operations"].items(), ("total", data)]:
+            terminalreporter.write_line(
+                f"  {label:34} {stats['cases']:5} cases {stats['requests']:5} requests "
+                f"{stats['rate_limited']:3} rate-limited {stats['seconds']:7.2f}s")
+        terminalreporter.write_line(f"  -> {_shown(SUMMARY)}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
