@@ -9,6 +9,9 @@ import re
 MASK = "«redacted»"
 # Values shorter than this are not treated as secrets (they would mask ordinary words).
 MIN_SECRET_LENGTH = 6
+# JWT-shaped values (a Nomos access token), even cut short by a printer that truncates
+# long strings: a prefix is not the registered value, so it is masked by its shape.
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?")
 
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
@@ -26,13 +29,15 @@ def register(value: str) -> None:
 
 
 def redact(text: str) -> str:
-    if _pattern is None or not text:
+    if not text:
         return text
-    return _pattern.sub(MASK, text)
+    if _pattern is not None:
+        text = _pattern.sub(MASK, text)
+    return JWT.sub(MASK, text) if "eyJ" in text else text
 
 
 def redact_bytes(data: bytes) -> bytes:
-    if _pattern is None or not data:
+    if not data or (_pattern is None and b"eyJ" not in data):
         return data
     return redact(data.decode("utf-8", errors="surrogateescape")).encode("utf-8", errors="surrogateescape")
 

@@ -38,8 +38,6 @@ TEXT_SUFFIXES = (".trace", ".network", ".stacks", ".json", ".txt", ".html", ".js
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, TestReport, TestReport]:
     report = yield
-    if not known():
-        return report
     if report.longrepr is not None:
         text = redact(str(report.longrepr))
         if text != str(report.longrepr):
@@ -47,6 +45,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.sections = [(title, redact(content)) for title, content in report.sections]
     report.user_properties = [(k, redact(str(v))) for k, v in report.user_properties]
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
+    """Schemathesis rewrites a failed report's text here, after it was logged (and
+    redacted); the terminal prints that text at the end, so it is redacted again."""
+    if isinstance(report, TestReport) and isinstance(report.longrepr, str):
+        report.longrepr = redact(report.longrepr)
 
 
 # ------------------------------------------------- pytest-bdd context across xdist

@@ -45,6 +45,8 @@ FAULTS = [
     Fault("nomos-error-body-incomplete", ("SSO-05", "CON-01"), "error bodies lack requestId and docs"),
     Fault("nomos-link-missing-type", ("SSO-06",), "the minted link has no type=magiclink"),
     Fault("nomos-token-endpoint-broken", ("SSO-01",), "the partner backend cannot get an access token"),
+    Fault("nomos-token-answer-incomplete", ("SSO-01", "CON-01"),
+          "the token answer has no expires_in: a client cannot tell when to fetch a new token"),
     Fault("nomos-wrong-status-on-success", ("CON-01",), "a minted link is answered 201 instead of 200"),
     Fault("nomos-link-field-missing", ("SSO-01", "CON-01"), "the answer has no link"),
     Fault("nomos-no-checkout-link", ("SSO-14",), "a customer without subscription is sent to the overview"),
@@ -142,10 +144,13 @@ def build_app(world: World) -> Starlette:
         if body["grant_type"] != "client_credentials":
             return error(422, "invalid_enum_value in 'grant_type': Expected 'client_credentials'")
         now = world.clock.now()
-        return JSONResponse({
+        answer = {
             "access_token": issue_token(store, now, client_id), "token_type": "Bearer",
             "expires_in": TOKEN_LIFETIME_SECONDS, "refresh_token": secrets.token_urlsafe(24), "scope": "read:* write:*",
-        })
+        }
+        if world.faulty("nomos-token-answer-incomplete"):
+            del answer["expires_in"]
+        return JSONResponse(answer)
 
     async def magic_link(request: Request) -> JSONResponse:
         if request.method != "POST":
