@@ -80,7 +80,7 @@ def main_job(runs: int) -> dict[str, float]:
 
 def contract_throughput(runs: int) -> dict[str, float]:
     """scripts/contract_throughput.py measures both sides on one sandbox; median of its runs."""
-    keys = ("suite_cases_per_s", "suite_requests_per_s", "cli_cases_per_s", "cli_requests_per_s")
+    keys = ("suite_cases_per_s", "suite_requests_per_s", "cli_cases_per_s", "cli_requests_per_s", "wall_cases_ratio")
     samples: dict[str, list[float]] = {key: [] for key in keys}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "throughput.json"
