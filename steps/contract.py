@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import pytest
 import schemathesis
 import yaml
+from schemathesis.config._auth import OpenAPIAuthConfig
 from schemathesis.transport.prepare import prepare_url
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
 
@@ -241,10 +242,15 @@ class Contract:
     settings: ContractSettings
     transport: PolicedTransport
 
-    def configure(self, schema: Any, base_url: str, **auth: Any) -> Any:
+    def configure(self, schema: Any, base_url: str, openapi_auth: dict[str, dict[str, str]] | None = None,
+                  **auth: Any) -> Any:
         """Point ``schema`` at ``base_url`` with the run's budget, seed, phases, request
         timeout and transport; ``auth`` goes to Schemathesis' own config (``headers``,
-        ``basic_auth``) so its negative cases without auth stay without auth."""
+        ``basic_auth``) so its negative cases without auth stay without auth.
+        ``openapi_auth`` fills the schema's own security schemes by name (``{"Bearer":
+        {"bearer": token}}``): then ``ignored_auth`` knows what to leave out."""
+        if openapi_auth:
+            schema.config.auth.openapi = OpenAPIAuthConfig(schemes=openapi_auth)
         if "basic_auth" in auth:
             user, password = auth["basic_auth"]
             register(base64.b64encode(f"{user}:{password}".encode()).decode())  # the header's form of the secret

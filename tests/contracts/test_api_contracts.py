@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import schemathesis
 from schemathesis import Case
-from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from steps.clients.nomos import NomosClient
 from steps.contract import Contract, operation
@@ -47,8 +47,8 @@ def nomos_token_schema(target: Target, contract: Contract) -> Any:
 
 @pytest.fixture(scope="session")
 def nomos_link_schema(target: Target, contract: Contract, nomos: NomosClient) -> Any:
-    bearer = {"Authorization": f"Bearer {nomos.access_token().reveal()}"}
-    return load("nomos.openapi.yaml", target.urls.nomos_api, contract, "/admin/magic_link", headers=bearer)
+    bearer = {"Bearer": {"bearer": nomos.access_token().reveal()}}
+    return load("nomos.openapi.yaml", target.urls.nomos_api, contract, "/admin/magic_link", openapi_auth=bearer)
 
 
 @pytest.fixture(scope="session")
@@ -137,10 +137,7 @@ def test_nomos_magic_link_contract(case: Case, target: Target) -> None:
     if isinstance(body, dict) and isinstance(body.get("customerId"), str) and len(body["customerId"]) % 2 == 0 \
             and body["customerId"]:
         body["customerId"] = target.user("subscribed").nomos_customer_id
-    # ignored_auth re-sends without the case's auth, but the Bearer header configured on
-    # the schema is merged back in, so it sees a valid token; auth enforcement here is
-    # proved by the SSO-02 scenarios and tests/selftest/sandbox/test_nomos.py instead.
-    check_nomos_answer(case, case.call_and_validate(excluded_checks=[*BUSINESS_RULES, ignored_auth]))
+    check_nomos_answer(case, case.call_and_validate(excluded_checks=BUSINESS_RULES))
 
 
 # Schema-valid input these APIs refuse by documented rules a schema cannot carry: a
