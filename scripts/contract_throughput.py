@@ -26,6 +26,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sandbox  # noqa: E402  (the project root is only importable after the line above)
+from sandbox.seed import SECRET_ENV, Seed  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PHASES = "examples,coverage,fuzzing"
@@ -130,7 +132,9 @@ def main() -> int:
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     logging.getLogger("uvicorn.error").setLevel(logging.ERROR)  # fuzzed requests uvicorn cannot parse: expected
-    with tempfile.TemporaryDirectory() as tmp, sandbox.start(rate_limit_every=COUNT_EVERY) as sbx:
+    # Secrets drawn here, never taken from the environment: they go on the CLI's command line.
+    seed = Seed(secrets={name: secrets.token_urlsafe(18) for name in SECRET_ENV})
+    with tempfile.TemporaryDirectory() as tmp, sandbox.start(seed=seed, rate_limit_every=COUNT_EVERY) as sbx:
         folder = Path(tmp)
         figures = {"suite": suite(sbx, folder, args.examples, args.seed), "cli": cli(sbx, folder, args.examples, args.seed)}
     result: dict[str, float] = {"examples": args.examples, "seed": args.seed}

@@ -153,6 +153,25 @@ def client(
     )
 
 
+def answered(response: httpx.Response, carries: dict[str, str], code_key: str) -> str:
+    """What an API answered, in one redacted line for a failure message: a body holding
+    one of ``carries``' keys is named by its words (never shown: links and tokens), an
+    error by its ``code_key`` and message, anything else by its type and size."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    status = response.status_code
+    if isinstance(body, dict):
+        for key, words in carries.items():
+            if key in body:
+                return f"{status} with {words}"
+        if code_key in body or "message" in body:
+            return redact(f"{status} {body.get(code_key)}: {str(body.get('message'))[:120]!r}")
+    kind = response.headers.get("content-type", "no content type")
+    return f"{status} with a {kind} body of {len(response.content)} bytes"
+
+
 def describe(response: httpx.Response) -> str:
     """One redacted line about an answer, for failure messages."""
     body = response.text[:300].replace("\n", " ")

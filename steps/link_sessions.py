@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from steps import http
 from steps.clients.clock import ClockClient
-from steps.redaction import redact
 from steps.target import Target
 
 # Statuses NOX answers with, in the features' words (schemas/nox.openapi.yaml).
@@ -19,17 +19,7 @@ SESSION_REFUSALS = {"unauthorised": 401, "invalid input": 400}
 
 def answered(response: httpx.Response) -> str:
     """What NOX answered, in one redacted line, without links or tokens in it."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    status = response.status_code
-    if isinstance(body, dict) and ("link_url" in body or "redirect_url" in body) and status < 300:
-        return f"{status} with a session"
-    if isinstance(body, dict) and ("message" in body or "error" in body):
-        return redact(f"{status} {body.get('error')!r}: {str(body.get('message'))[:120]!r}")
-    kind = response.headers.get("content-type", "no content type")
-    return f"{status} with a {kind} body of {len(response.content)} bytes"
+    return http.answered(response, {"link_url": "a session", "redirect_url": "a session"}, "error")
 
 
 def created(response: httpx.Response | None, who: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from steps import http
 from steps.browser_watch import Item, Recording, Watches, find
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
@@ -29,7 +30,7 @@ from steps.evidence import Evidence
 from steps.pages.partner import PartnerHome, PartnerPortalEntry, PartnerSignIn
 from steps.pages.portal import AccountHub, Checkout, Invoice, Portal, SignedOut
 from steps.plugin import Run
-from steps.redaction import Secret, redact
+from steps.redaction import Secret
 from steps.target import PartnerUser, Target
 
 PERSONA = r"(?P<persona>[A-Z]\w*)"
@@ -192,19 +193,7 @@ def bad_input(words: str, customer_id: str) -> dict[str, Any]:
 
 def answered(response: httpx.Response) -> str:
     """What Nomos answered, in one line, without any link or token in it."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    status = response.status_code
-    if isinstance(body, dict) and "link" in body:
-        return f"{status} with a magic link"
-    if isinstance(body, dict) and "access_token" in body:
-        return f"{status} with an access token"
-    if isinstance(body, dict) and ("code" in body or "message" in body):
-        return redact(f"{status} {body.get('code')}: {str(body.get('message'))[:120]!r}")
-    kind = response.headers.get("content-type", "no content type")
-    return f"{status} with a {kind} body of {len(response.content)} bytes"
+    return http.answered(response, {"link": "a magic link", "access_token": "an access token"}, "code")
 
 
 # --------------------------------------------------------------------------- state
