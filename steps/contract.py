@@ -25,6 +25,7 @@ reports directory and to the terminal summary.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -151,13 +152,30 @@ class OperationStats:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     seconds: float = 0.0
+    fingerprint: str = ""  # of the generated cases sent, in order: a replayed seed repeats it
 
     def add(self, other: OperationStats) -> None:
+        if other.fingerprint:
+            self.fingerprint = chain(self.fingerprint, other.fingerprint) if self.fingerprint else other.fingerprint
         self.cases += other.cases
         self.requests += other.requests
         self.rate_limited += other.rate_limited
         self.waited_seconds += other.waited_seconds
         self.seconds += other.seconds
+
+
+def chain(fingerprint: str, data: str) -> str:
+    return hashlib.sha256(f"{fingerprint}\n{data}".encode()).hexdigest()[:16]
+
+
+def case_data(case: Any) -> str:
+    """What was generated for a case (not the auth the config adds when sending)."""
+    return json.dumps([case.method, case.path, case.path_parameters, case.query, case.body], default=_plain)
+
+
+def _plain(value: Any) -> str:
+    """Non-JSON values by content (bytes) or by kind (Schemathesis' NotSet), never by address."""
+    return repr(value) if isinstance(value, bytes | bytearray | str | int | float) else type(value).__name__
 
 
 def remember_tokens(content: bytes) -> None:
@@ -192,6 +210,7 @@ class PolicedTransport(RequestsTransport):
         stats = self.stats.setdefault(case.operation.label, OperationStats())
         if session is not _PROBE:
             stats.cases += 1
+            stats.fingerprint = chain(stats.fingerprint, case_data(case))
         host = urlsplit(prepare_url(case, kwargs.get("base_url"))).hostname or ""
         if host not in self._allowed:
             raise policy.PolicyViolation(
@@ -381,7 +400,8 @@ class Tally:
             if (now.cases, now.requests) != (was.cases, was.requests):
                 delta[label] = OperationStats(now.cases - was.cases, now.requests - was.requests,
                                               now.rate_limited - was.rate_limited,
-                                              round(now.waited_seconds - was.waited_seconds, 3))
+                                              round(now.waited_seconds - was.waited_seconds, 3),
+                                              fingerprint=now.fingerprint)
         for stats in delta.values():
             stats.seconds = round(seconds / len(delta), 3)
         if delta:

@@ -67,13 +67,14 @@ def test_rate_limited_target_is_waited_out(tmp_path: Path) -> None:
 
 def test_a_seed_replays_the_same_cases(tmp_path: Path) -> None:
     runs = []
-    for n in (1, 2):
+    for n, seed in enumerate(("4242", "4242", "4243")):
         reports = tmp_path / f"run{n}"
-        done = contracts(reports, "--contract-seed", "4242", "--contract-budget", "10", "-k", "magic_link or post_login")
+        done = contracts(reports, "--contract-seed", seed, "--contract-budget", "10", "-k", "magic_link or post_login")
         assert done.returncode == 0, done.stdout[-3000:]
-        assert "--contract-seed 4242" in done.stdout
-        runs.append({op: stats["cases"] for op, stats in summary(reports)["operations"].items()})
-    assert runs[0] == runs[1], f"the same seed generated different runs: {runs}"
+        assert f"--contract-seed {seed}" in done.stdout
+        runs.append({op: (stats["cases"], stats["fingerprint"]) for op, stats in summary(reports)["operations"].items()})
+    assert runs[0] == runs[1], f"the same seed generated different cases: {runs[:2]}"
+    assert runs[0] != runs[2], "another seed generated the very same cases: the seed is not used"
 
 
 def test_a_failing_case_shows_the_answer_but_no_secret(tmp_path: Path) -> None:
