@@ -1,18 +1,21 @@
-"""Root conftest: the suite's plugins. Step definitions live in steps/, features in
-features/, target profiles in targets/, the embedded sandbox in sandbox/."""
+"""Root conftest: the harness's plugins (``suite/``), then the step definitions of each
+flow (``steps/``). Features live in features/, target profiles in targets/, the
+embedded sandbox in sandbox/."""
 
 pytest_plugins = [
-    "steps.plugin",
-    "steps.guards",
-    "steps.browser",
-    "steps.evidence",
+    # the harness
+    "suite.plugin",
+    "suite.guards",
+    "suite.browser",
+    "suite.evidence",
+    "suite.browser_watch",
+    "suite.reporting",
+    "suite.living_doc",
+    "suite.matrix",
+    "suite.contract",
+    # the step definitions
     "steps.common",
-    "steps.browser_watch",
     "steps.sso",
     "steps.manufacturer",
     "steps.supplier",
-    "steps.reporting",
-    "steps.living_doc",
-    "steps.matrix",
-    "steps.contract",
 ]

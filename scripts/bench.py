@@ -126,7 +126,7 @@ def bare_playwright(runs: int) -> float:
     from playwright.sync_api import sync_playwright
 
     import sandbox
-    from steps.browser import CHROMIUM_ARGS, chromium_executable
+    from suite.browser import CHROMIUM_ARGS, chromium_executable
 
     samples = []
     with sandbox.start() as running, sync_playwright() as playwright:

@@ -18,7 +18,7 @@ from pytest_bdd import given, parsers, when
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
 from steps.pages.partner import PartnerHome, PartnerSignIn
-from steps.target import PartnerUser, Target
+from suite.target import PartnerUser, Target
 
 # Persona in the features -> partner user role in the target profile.
 PERSONAS = {

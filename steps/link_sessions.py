@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from steps import http
 from steps.clients.clock import ClockClient
-from steps.target import Target
+from suite import http
+from suite.target import Target
 
 # Statuses NOX answers with, in the features' words (schemas/nox.openapi.yaml).
 SESSION_REFUSALS = {"unauthorised": 401, "invalid input": 400}

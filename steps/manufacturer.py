@@ -25,17 +25,17 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from steps import link_sessions
-from steps.browser_watch import Watch, Watches
 from steps.clients.clock import ClockClient
 from steps.clients.nox import KEY_DEFAULT, NoxClient
 from steps.common import IN_LANGUAGE, LANGUAGES, PERSONA, Scenario
-from steps.evidence import Evidence
 from steps.link_sessions import answered
 from steps.pages.manufacturer import ManufacturerResult
 from steps.pages.nox_supplier_picker import SupplierPicker
 from steps.pages.supplier_oauth import SupplierOAuth
-from steps.plugin import Run
-from steps.target import PartnerUser, Target
+from suite.browser_watch import Watch, Watches
+from suite.evidence import Evidence
+from suite.plugin import Run
+from suite.target import PartnerUser, Target
 
 # A manufacturer link session is open for 10 minutes (vendor-docs/NOTES.md).
 LINK_SESSION_SECONDS = 600

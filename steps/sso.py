@@ -21,17 +21,17 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from steps import http
-from steps.browser_watch import Item, Recording, Watches, find
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
 from steps.common import PERSONAS, Scenario, let_time_pass
-from steps.evidence import Evidence
 from steps.pages.partner import PartnerHome, PartnerPortalEntry, PartnerSignIn
 from steps.pages.portal import AccountHub, Checkout, Invoice, Portal, SignedOut
-from steps.plugin import Run
-from steps.redaction import Secret
-from steps.target import PartnerUser, Target
+from suite import http
+from suite.browser_watch import Item, Recording, Watches, find
+from suite.evidence import Evidence
+from suite.plugin import Run
+from suite.redaction import Secret
+from suite.target import PartnerUser, Target
 
 PERSONA = r"(?P<persona>[A-Z]\w*)"
 HER = r"(?:her|his)"

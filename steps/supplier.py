@@ -24,17 +24,17 @@ from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
 from steps import link_sessions
-from steps.browser_watch import Watch, Watches
 from steps.callback import Callback, broken, encode, encoding_problems, is_callback
 from steps.clients.clock import ClockClient
 from steps.clients.nox import KEY_DEFAULT, NoxClient
 from steps.common import IN_LANGUAGE, LANGUAGES, PERSONA, Scenario
-from steps.evidence import Evidence
 from steps.pages.nox import BrandPicker, BrandSignIn, SessionRefused
 from steps.pages.partner import PartnerHome, PartnerSignIn
 from steps.pages.partner_devices import PartnerCallback, PartnerDevices
-from steps.plugin import Run
-from steps.target import BrandAccount, PartnerUser, Target
+from suite.browser_watch import Watch, Watches
+from suite.evidence import Evidence
+from suite.plugin import Run
+from suite.target import BrandAccount, PartnerUser, Target
 
 DEVICES = {"heat pump": "hp", "solar panels": "pv", "heat pumps": "hp"}
 DEVICE = r"(?P<device>heat pump|solar panels)"

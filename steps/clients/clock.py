@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from steps.http import describe
+from suite.http import describe
 
 
 class NoClock(Exception):

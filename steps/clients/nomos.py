@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from steps.http import describe
-from steps.redaction import Secret, register
-from steps.target import Target
+from suite.http import describe
+from suite.redaction import Secret, register
+from suite.target import Target
 
 API_VERSION = "2026-01-29.edison"
 

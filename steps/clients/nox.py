@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from steps.http import describe
-from steps.target import Target
+from suite.http import describe
+from suite.target import Target
 
 KEY_DEFAULT = "default"
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
-from steps.redaction import redact
+from suite.redaction import redact
 
 # How long an expected element may take to appear. Pages here are server-rendered, so
 # anything that has not appeared in this time is not coming.

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
-from steps.target import Target
+from suite.target import Target
 
 
 class ManufacturerResult(PageObject):

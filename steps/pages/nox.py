@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Page, Route
 
 from steps.pages.base import PageObject
-from steps.target import BrandAccount
+from suite.target import BrandAccount
 
 BRAND_OPTION = "brand-option-"
 REFUSALS = ("expired", "invalid", "completed")

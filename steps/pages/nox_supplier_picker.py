@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
-from steps.target import Target
+from suite.target import Target
 
 OPTION = "supplier-option-"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
-from steps.target import PartnerUser, Target
+from suite.target import PartnerUser, Target
 
 
 class PartnerSignIn(PageObject):

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
-from steps.target import Target
+from suite.target import Target
 
 
 class PartnerCallback(PageObject):

@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
-from steps.target import PartnerUser, Target
+from suite.target import PartnerUser, Target
 
 # The account hub's quick links, in the words of the vendor's guide.
 QUICK_LINKS = {

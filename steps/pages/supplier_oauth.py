@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
-from steps.target import PartnerUser, Target
+from suite.target import PartnerUser, Target
 
 
 class SupplierOAuth(PageObject):

@@ -6,7 +6,7 @@ checked on every answer: ``expires_at == created_at + 600``, ``completed_at`` nu
 the request echoed, the magic link's form, error codes matching the status.
 The number of cases per operation comes from ``--contract-budget`` (default: the target
 profile's ``[limits] contract_max_examples``), the seed from ``--contract-seed`` (drawn
-and printed when not given); steps/contract.py sends every request under the suite's
+and printed when not given); suite/contract.py sends every request under the suite's
 HTTP policy (allowed hosts, request budget, pace, 429 with Retry-After, timeout).
 Nothing here knows the sandbox: brands and redirect URLs come from the target profile.
 """
@@ -23,9 +23,9 @@ from schemathesis import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from steps.clients.nomos import NomosClient
-from steps.contract import Contract, operation
-from steps.requirements import proves
-from steps.target import Target
+from suite.contract import Contract, operation
+from suite.requirements import proves
+from suite.target import Target
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 NOMOS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
@@ -121,7 +121,7 @@ def check_nomos_answer(case: Case, response: Any) -> None:
 @nomos_token.parametrize()
 def test_nomos_token_contract(case: Case) -> None:
     # The tokens in the answer are registered as secrets by the transport, before any
-    # check can print them (steps/contract.py, remember_tokens).
+    # check can print them (suite/contract.py, remember_tokens).
     check_nomos_answer(case, case.call_and_validate())
 
 

@@ -28,7 +28,7 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from steps.requirements import proves
+from suite.requirements import proves
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from steps.contract import THOROUGH_EXAMPLES, resolve_budget, vendored_operations
+from suite.contract import THOROUGH_EXAMPLES, resolve_budget, vendored_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = "tests/contracts/test_api_contracts.py"

@@ -1,7 +1,7 @@
 """The detection matrix: every sandbox fault turns the suite red at a test that names
 the fault's requirement, with an assertion about the behaviour; no fault, no red.
 
-One `-n 2` run of the features parametrized by fault (steps/matrix.py) plus, for the
+One `-n 2` run of the features parametrized by fault (suite/matrix.py) plus, for the
 faults that break an API contract (CON-01), a contract run per fault. Prints the
 matrix and writes it to reports/fault-matrix/matrix.md.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.faults import catalog
-from steps.matrix import NO_FAULT, RESULTS, load_results
+from suite.matrix import NO_FAULT, RESULTS, load_results
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = RESULTS.parent
@@ -141,7 +141,7 @@ def test_fault_is_caught(matrix: dict[str, object], fault: str) -> None:
 
 
 def test_every_requirement_has_a_fault() -> None:
-    from steps.requirements import catalog as requirements
+    from suite.requirements import catalog as requirements
 
     named = {r for fault in catalog().values() for r in fault.requirements}
     missing = sorted(r.id for r in requirements().values() if r.id not in named and r.id not in PENDING | STATIC)

@@ -44,7 +44,7 @@ def run_feature(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_case.py").write_text("from pytest_bdd import scenarios\n\nscenarios('case.feature')\n")
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "steps.guards", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "suite.guards", "-p", "no:cacheprovider",
                            "-p", "no:schemathesis", str(tmp_path)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
 

@@ -10,7 +10,7 @@ import pytest
 
 import sandbox
 from sandbox.server import Sandbox
-from steps.http import PolicyViolation, RequestLedger, client, retry_after_seconds
+from suite.http import PolicyViolation, RequestLedger, client, retry_after_seconds
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from steps.requirements import catalog
+from suite.requirements import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 SELECTION = "REQ-SUP-09 or REQ-SUP-14 or REQ-SUP-15 or REQ-CON-02"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from steps.target import TargetError, load, looks_like_production
+from suite.target import TargetError, load, looks_like_production
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGING = (ROOT / "targets" / "staging.example.toml").read_text()

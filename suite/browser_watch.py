@@ -34,7 +34,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 
-from steps.target import Target
+from suite.target import Target
 
 BINDING = "__suiteWatchSnapshot"
 # Sends the page and its web storage to the recorder after every load. Runs in every

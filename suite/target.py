@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from steps.redaction import Secret
+from suite.redaction import Secret
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS_DIR = ROOT / "targets"

@@ -12,7 +12,7 @@ Options::
                             way the header and the summary print it, so any run replays.
 
 Every generated request goes through :class:`PolicedTransport`, the Schemathesis
-counterpart of ``steps.http``: only hosts of the target profile, within the request
+counterpart of ``suite.http``: only hosts of the target profile, within the request
 budget, paced at ``[limits] requests_per_second``, with the profile's request timeout;
 a 429 is waited out as its ``Retry-After`` asks (at most 3 times, at most 30 s each)
 for generated cases and for Schemathesis' own auth probes alike. Tokens that answers
@@ -43,10 +43,10 @@ from schemathesis.config._auth import OpenAPIAuthConfig
 from schemathesis.transport.prepare import prepare_url
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
 
-from steps import http as policy
-from steps.evidence import REPORTS_DIR
-from steps.redaction import register
-from steps.target import ROOT, Target, allowed_hosts
+from suite import http as policy
+from suite.evidence import REPORTS_DIR
+from suite.redaction import register
+from suite.target import ROOT, Target, allowed_hosts
 
 SUMMARY = REPORTS_DIR / "contract-summary.json"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: every pytest start reads the schemas
@@ -335,9 +335,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seed of contract fuzzing, to replay a run (default: drawn, and printed)")
 
 
-@pytest.hookimpl(trylast=True)  # after steps.plugin has read the target profile
+@pytest.hookimpl(trylast=True)  # after suite.plugin has read the target profile
 def pytest_configure(config: pytest.Config) -> None:
-    from steps.plugin import TARGET_KEY
+    from suite.plugin import TARGET_KEY
 
     choice = parse_budget(config.getoption("--contract-budget"))
     seed = parse_seed(config.getoption("--contract-seed"))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from steps.evidence import REPORTS_DIR
-from steps.plugin import SANDBOX_KEY
-from steps.requirements import TAG
+from suite.evidence import REPORTS_DIR
+from suite.plugin import DEPLOYMENT_KEY
+from suite.requirements import TAG
 
 NO_FAULT = "no-fault"
 RESULTS = REPORTS_DIR / "fault-matrix" / "results.json"
@@ -74,13 +74,13 @@ def matrix_fault(request: pytest.FixtureRequest) -> Iterator[str | None]:
         yield None
         return
     request.getfixturevalue("target")  # starts this worker's sandbox
-    running = request.config.stash[SANDBOX_KEY]
-    running.world.faults.replace([] if fault == NO_FAULT else [fault])  # type: ignore[attr-defined]
+    deployment = request.config.stash[DEPLOYMENT_KEY]
+    deployment.switch_faults([] if fault == NO_FAULT else [fault])
     request.node.user_properties.append(("matrix_fault", fault))
     try:
         yield fault
     finally:
-        running.world.faults.replace([])  # type: ignore[attr-defined]
+        deployment.switch_faults([])
 
 
 class MatrixRecorder:

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from steps import http as policy
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
 from steps.clients.nox import NoxClient
-from steps.requirements import TAG, catalog
-from steps.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, bind_embedded, load
-from steps.target import Urls as TargetUrls
+from suite import http as policy
+from suite.deployment import Deployment, deployment_for
+from suite.requirements import TAG, catalog
+from suite.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, load
 
 TARGET_KEY = pytest.StashKey[Target]()
-SANDBOX_KEY = pytest.StashKey[object]()  # the running embedded sandbox of this worker
+DEPLOYMENT_KEY = pytest.StashKey[Deployment]()  # what this worker runs against
 _CONFIG: list[pytest.Config] = []
 
 # Tags of the features, and what each selects (registered for --strict-markers).
@@ -128,29 +128,21 @@ def run() -> Run:
 
 
 @pytest.fixture(scope="session")
-def target(pytestconfig: pytest.Config) -> Iterator[Target]:
-    """The target of this run; an embedded sandbox is started once per worker."""
-    profile = pytestconfig.stash[TARGET_KEY]
-    if not profile.embedded:
-        yield profile
-        return
-    import sandbox
-    from sandbox.seed import Seed
-
-    seed = Seed.from_environment()
-    running = sandbox.start(
-        profile.sandbox_faults, seed=seed, rate_limit_every=pytestconfig.getoption("--sandbox-rate-limit")
-    )
-    pytestconfig.stash[SANDBOX_KEY] = running
+def deployment(pytestconfig: pytest.Config) -> Iterator[Deployment]:
+    """What this worker runs against: the embedded sandbox (started here, once per
+    worker) or a remote deployment (suite/deployment.py is the seam)."""
+    chosen = deployment_for(pytestconfig.stash[TARGET_KEY], pytestconfig.getoption("--sandbox-rate-limit"))
+    pytestconfig.stash[DEPLOYMENT_KEY] = chosen
     try:
-        urls = running.urls
-        yield bind_embedded(
-            profile,
-            TargetUrls(urls.partner_app, urls.nomos_api, urls.nomos_portal, urls.nox, urls.manufacturer_app, urls.clock),
-            seed.secrets,
-        )
+        yield chosen
     finally:
-        running.stop()
+        chosen.stop()
+
+
+@pytest.fixture(scope="session")
+def target(deployment: Deployment) -> Target:
+    """The target of this run, every URL and secret bound."""
+    return deployment.start()
 
 
 @pytest.fixture(scope="session")
@@ -159,7 +151,7 @@ def ledger(target: Target) -> policy.RequestLedger:
 
 
 def _http(target: Target, ledger: policy.RequestLedger, base_url: str) -> httpx.Client:
-    from steps.target import allowed_hosts
+    from suite.target import allowed_hosts
 
     return policy.client(
         base_url,

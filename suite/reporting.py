@@ -23,8 +23,8 @@ import pytest
 from _pytest.reports import TestReport
 from pytest_bdd.reporting import ReportContext, test_report_context_registry
 
-from steps.evidence import REPORTS_DIR
-from steps.redaction import known, redact, redact_bytes
+from suite.evidence import REPORTS_DIR
+from suite.redaction import known, redact, redact_bytes
 
 BDD_KEY = "energy_suite_bdd_context"
 PLAYWRIGHT_DIR = REPORTS_DIR / "playwright"

@@ -28,10 +28,10 @@ from pytest_bdd.parser import Feature, FeatureParser, ScenarioTemplate
 from pytest_bdd.reporting import test_report_context_registry
 from pytest_bdd.scenario import make_python_name
 
-from steps.evidence import REPORTS_DIR
-from steps.redaction import redact
-from steps.requirements import TAG, catalog
-from steps.target import Target
+from suite.evidence import REPORTS_DIR
+from suite.redaction import redact
+from suite.requirements import TAG, catalog
+from suite.target import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES_DIR = ROOT / "features"
@@ -104,7 +104,7 @@ class LivingDoc:
         path = self.config.getoption("--living-doc")
         if path == "none" or not self.documents_something() or hasattr(self.config, "workerinput"):
             return
-        from steps.plugin import TARGET_KEY
+        from suite.plugin import TARGET_KEY
 
         target = self.config.stash.get(TARGET_KEY, None)
         out = Path(path)

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import httpx
 
-from steps.redaction import redact
+from suite.redaction import redact
 
 # 429s retried per request before the answer is handed to the caller as it is.
 MAX_RATE_LIMIT_RETRIES = 3
