@@ -1,4 +1,8 @@
-"""The requirements catalog (../shared/spec/requirements.md): IDs, their text and groups.
+"""The requirements catalog (docs/spec/requirements.md): IDs, their text and groups.
+
+The project's copy of the spec and the vendor pages lives in ``docs/`` and is the one
+the suite reads; tests/selftest/test_docs.py reports drift from ``../shared`` when a
+developer's machine has it.
 
 Scenarios prove requirements with Gherkin tags (``@REQ-SSO-07``); plain pytest tests
 with :func:`proves`. Both become pytest markers named after the ID, so
@@ -17,7 +21,10 @@ from typing import TypeVar
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CATALOG = ROOT.parent / "shared" / "spec" / "requirements.md"
+DOCS = ROOT / "docs"
+SPEC = DOCS / "spec"
+VENDOR_DOCS = DOCS / "vendor-docs"
+DEFAULT_CATALOG = SPEC / "requirements.md"
 TAG = re.compile(r"^REQ-(SSO|SUP|MAN|CON)-\d\d$")
 _ROW = re.compile(r"^\| ((?:SSO|SUP|MAN|CON)-\d\d) \| (.+?) \| ([^|]*) \|\s*$", re.M)
 
@@ -48,7 +55,7 @@ class Requirement:
 
 @cache
 def catalog(path: Path = DEFAULT_CATALOG) -> dict[str, Requirement]:
-    """Requirements by tag (``REQ-SSO-07``); empty when the catalog is not beside the repo."""
+    """Requirements by tag (``REQ-SSO-07``); empty when the file is missing (a broken checkout)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:

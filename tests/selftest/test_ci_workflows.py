@@ -36,3 +36,14 @@ def test_staging_workflow_takes_secrets_only_from_the_store() -> None:
     env = document["jobs"]["suite"]["env"]
     secret_names = [k for k in env if k.endswith(("SECRET", "KEY", "PASSWORD"))]
     assert secret_names and all(env[k] == f"${{{{ secrets.{k} }}}}" for k in secret_names)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_a_clone_is_enough(path: Path) -> None:
+    """No workflow checks out a second repository (the spec and vendor pages are in docs/)."""
+    document = yaml.safe_load(path.read_text())
+    for job in document["jobs"].values():
+        checkouts = [step for step in job["steps"] if "actions/checkout" in str(step.get("uses", ""))]
+        assert len(checkouts) <= 1, f"{path.name}: more than one checkout"
+        assert all("repository" not in (step.get("with") or {}) for step in checkouts), f"{path.name}: checks out another repo"
+    assert "../shared" not in path.read_text()

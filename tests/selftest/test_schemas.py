@@ -14,12 +14,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from suite.requirements import DOCS, VENDOR_DOCS
 from tests.contracts.test_vendor_examples import KNOWN, VendorDisagreement, is_uri, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
-SHARED = ROOT / ".." / "shared"
-VENDOR_DOCS = SHARED / "vendor-docs"
 SUPPLIER_PAGE = VENDOR_DOCS / "nox-create-supplier-link-session.txt"
 NOMOS_PAGE = VENDOR_DOCS / "nomos-create-magic-link.openapi.md"
 
@@ -39,8 +38,6 @@ def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def vendor_page(path: Path) -> str:
-    if not path.is_file():
-        pytest.skip(f"vendor page {path.name} not found: ../shared (beside the repo) is absent")
     return path.read_text(encoding="utf-8")
 
 
@@ -101,9 +98,8 @@ def test_every_contract_names_its_sources_and_assumptions(path: Path) -> None:
         assert re.search(r"^- \S", after[1], re.M), "the assumptions are bullet points"
     assert isinstance(sources, list) and sources, "x-source lists the source files"
     for source in sources:
-        assert re.fullmatch(r"(vendor-docs|spec)/[\w.-]+", source), f"{source!r} is a path inside ../shared"
-        if SHARED.is_dir():
-            assert (SHARED / source).is_file(), f"{source} does not exist in ../shared"
+        assert re.fullmatch(r"(vendor-docs|spec)/[\w.-]+", source), f"{source!r} is a path inside docs/"
+        assert (DOCS / source).is_file(), f"{source} does not exist in docs/"
 
 
 @pytest.mark.parametrize("path", OPENAPI_FILES, ids=lambda p: p.name)
