@@ -1,7 +1,7 @@
-"""Steps every flow shares: the cast, signing in to the partner app, time passing.
-
-Personas in the features map to the target profile's test identities, so the same
-feature reads "Alice" on the sandbox and on staging.
+"""Steps every flow shares: the scenario's browsers, signing in to the partner app,
+being the partner's customer (the Background of the supplier and manufacturer
+features), and time passing. The cast itself (personas, languages, the partner
+sign-in) is in :mod:`steps.cast`.
 """
 
 from __future__ import annotations
@@ -15,20 +15,13 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 from pytest_bdd import given, parsers, when
 
+from steps.cast import sign_in_to_partner, user_of
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
-from steps.pages.partner import PartnerHome, PartnerSignIn
 from suite.target import PartnerUser, Target
 
-# Persona in the features -> partner user role in the target profile.
-PERSONAS = {
-    "Alice": "subscribed",  # has an energy subscription at Nomos
-    "Bob": "unsubscribed",  # exists at Nomos, no subscription yet
-}
-PERSONA = r"(?P<persona>[A-Z]\w*)"
-# Languages the features name -> the codes NOX and the pages use.
-LANGUAGES = {"Dutch": "nl", "English": "en", "French": "fr", "Spanish": "es"}
-IN_LANGUAGE = rf"(?: in (?P<language>{'|'.join(LANGUAGES)}))?"
+# Moves the target's clock (or waits, or skips) by a number of seconds.
+TimePasses = Callable[[int], None]
 
 
 @dataclass
@@ -38,13 +31,12 @@ class Scenario:
     target: Target
     new_context: Callable[..., BrowserContext]
     first_page: Page
+    persona: str = "Alice"  # whom the scenario follows: the persona its steps last named
     pages: dict[str, Page] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
 
-    def user(self, persona: str) -> PartnerUser:
-        if persona not in PERSONAS:
-            raise AssertionError(f"the feature names persona {persona!r}; known: {', '.join(PERSONAS)}")
-        return self.target.user(PERSONAS[persona])
+    def user(self, persona: str | None = None) -> PartnerUser:
+        return user_of(self.target, persona or self.persona)
 
     def browser(self, name: str = "default") -> Page:
         """The page of a named browser ("her phone", "another browser"); each is its own
@@ -61,21 +53,6 @@ def scenario(target: Target, new_context: Callable[..., BrowserContext], page: P
     return Scenario(target=target, new_context=new_context, first_page=page)
 
 
-@given(parsers.parse("{persona} is signed in to the partner app"))
-@when(parsers.parse("{persona} signs in to the partner app"))
-def sign_in(scenario: Scenario, persona: str) -> None:
-    user = scenario.user(persona)
-    page = scenario.browser()
-    PartnerSignIn(page, scenario.target).open().sign_in(user)
-    PartnerHome(page, scenario.target).expect_signed_in_as(user)
-
-
-@given(parsers.parse("{persona} is not signed in to the partner app"))
-def not_signed_in(scenario: Scenario, persona: str) -> None:
-    scenario.user(persona)  # the persona must exist; a fresh browser has no session
-    scenario.browser()
-
-
 def let_time_pass(clock: ClockClient, nomos: NomosClient, seconds: int, real_time: bool) -> None:
     """Move the target's test clock, or (when told to) wait in real time, or skip."""
     if clock.available:
@@ -88,7 +65,39 @@ def let_time_pass(clock: ClockClient, nomos: NomosClient, seconds: int, real_tim
                     "(run with --real-time-waits to wait in real time)")
 
 
+@pytest.fixture
+def time_passes(clock: ClockClient, nomos: NomosClient, pytestconfig: pytest.Config) -> TimePasses:
+    """Let a number of seconds pass on the target (see :func:`let_time_pass`)."""
+    real_time = bool(pytestconfig.getoption("--real-time-waits"))
+    return lambda seconds: let_time_pass(clock, nomos, seconds, real_time)
+
+
+# ------------------------------------------------------------------------ the cast
+
+
+@given(parsers.parse("{persona} is a customer of the partner, her energy supplier"))
+def partner_customer(scenario: Scenario, persona: str) -> None:
+    scenario.persona = persona
+    assert scenario.user(persona).email, f"the target names no partner account for {persona}"
+
+
+@given(parsers.parse("{persona} is signed in to the partner app"))
+@when(parsers.parse("{persona} signs in to the partner app"))
+def sign_in(scenario: Scenario, persona: str) -> None:
+    user = scenario.user(persona)
+    sign_in_to_partner(scenario.browser(), scenario.target, user)
+
+
+@given(parsers.parse("{persona} is not signed in to the partner app"))
+def not_signed_in(scenario: Scenario, persona: str) -> None:
+    scenario.user(persona)  # the persona must exist; a fresh browser has no session
+    scenario.browser()
+
+
+# ------------------------------------------------------------------- time passing
+
+
 @given(parsers.parse("{minutes:d} minutes have passed"))
 @when(parsers.parse("{minutes:d} minutes pass"))
-def minutes_pass(clock: ClockClient, nomos: NomosClient, pytestconfig: pytest.Config, minutes: int) -> None:
-    let_time_pass(clock, nomos, minutes * 60, pytestconfig.getoption("--real-time-waits"))
+def minutes_pass(time_passes: TimePasses, minutes: int) -> None:
+    time_passes(minutes * 60)

@@ -19,6 +19,13 @@ class NomosClient:
         self._http = http
         self._token: Secret | None = None
 
+    # -- request bodies
+
+    @staticmethod
+    def magic_link_body(customer_id: Any) -> dict[str, Any]:
+        """The body of ``POST /admin/magic_link`` for a customer (any value, for bad input)."""
+        return {"customerId": customer_id}
+
     # -- raw operations: answers as they come, for contract and negative scenarios
 
     def request_token(self, client_id: str | None = None, client_secret: str | None = None) -> httpx.Response:
@@ -52,7 +59,7 @@ class NomosClient:
         if content is not None:
             headers["Content-Type"] = "application/json"
             return self._http.post("/admin/magic_link", content=content, headers=headers)
-        payload = {"customerId": customer_id} if customer_id is not None else body
+        payload = self.magic_link_body(customer_id) if customer_id is not None else body
         return self._http.post("/admin/magic_link", json=payload, headers=headers)
 
     # -- the happy path, asserted

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 
-SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "nox-callback-payload.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "nox-callback-payload.schema.json"
 BASE64URL_UNPADDED = re.compile(r"[A-Za-z0-9_-]+")
 
 

@@ -1,352 +1,43 @@
-"""Steps of the supplier-initiated device link (features/supplier_device_link.feature).
-
-The suite's NOX client plays the partner backend where a scenario is about NOX's API or
-needs a link session shaped a certain way (a language, a pre-selected brand); the
-partner app's own "Connect" buttons start it where the scenario is about the partner app.
-Everything else goes through Alice's browser, signed in to the partner app: NOX's brand
-picker, the manufacturer's sign-in page, and the partner's callback with the link data.
-
-What NOX sends back is read off the browser's way back (the ``data`` of the callback
-address it was sent to), so the same steps work against staging, where the suite sees
-nothing of NOX from the inside.
-"""
+"""Supplier steps in the browser (features/supplier_device_link.feature): NOX's brand
+picker and the manufacturer's sign-in (``steps/pages/nox.py``), the partner app's
+"Connect" buttons, callback and devices (``steps/pages/partner.py``,
+``steps/pages/partner_devices.py``). The journeys they take are in
+:mod:`steps.supplier.journey`; the link data is read in :mod:`steps.supplier.callback`."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Page
 from pytest_bdd import given, parsers, then, when
 
-from steps import link_sessions
-from steps.callback import Callback, broken, encode, encoding_problems, is_callback
+from steps.cast import IN_LANGUAGE, LANGUAGES, PERSONA
 from steps.clients.clock import ClockClient
-from steps.clients.nox import KEY_DEFAULT, NoxClient
-from steps.common import IN_LANGUAGE, LANGUAGES, PERSONA, Scenario
+from steps.clients.nox import NoxClient
+from steps.common import Scenario
 from steps.pages.nox import BrandPicker, BrandSignIn, SessionRefused
-from steps.pages.partner import PartnerHome, PartnerSignIn
+from steps.pages.partner import PartnerHome
 from steps.pages.partner_devices import PartnerCallback, PartnerDevices
-from suite.browser_watch import Watch, Watches
+from steps.supplier.callback import broken, encode, encoding_problems
+from steps.supplier.journey import (
+    Linking,
+    SupplierFlow,
+    begin,
+    browser,
+    choose,
+    connect,
+    expect_back_with_data,
+    expect_devices,
+    forged_payload,
+    link_data,
+    open_link,
+    sign_in_at_brand,
+    start,
+)
+from steps.supplier.vocabulary import DEVICE, OTHER, USUAL_BRAND, asset
+from suite.browser_watch import Watches
 from suite.evidence import Evidence
 from suite.plugin import Run
-from suite.target import BrandAccount, PartnerUser, Target
-
-DEVICES = {"heat pump": "hp", "solar panels": "pv", "heat pumps": "hp"}
-DEVICE = r"(?P<device>heat pump|solar panels)"
-OTHER = {"hp": "pv", "pv": "hp"}
-# A link session is open for 10 minutes (vendor-docs/nox-energy-supplier-integration.txt).
-LINK_SESSION_FIELDS = ("link_url", "link_token", "language", "asset_type", "redirect_url", "supplier",
-                       "supplier_user_id", "created_at", "expires_at", "brand", "completed_at")
-# Where the partner asks NOX to send the link data; the partner registers no such address.
-UNREGISTERED_RETURN = "https://evil.example/callback"
-WHO = "partner backend"
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass
-class Linking:
-    """One pass through NOX: the session, the brand and account used, what came back."""
-
-    asset_type: str
-    session: dict[str, Any] = field(default_factory=dict)
-    brand: str = ""
-    account: BrandAccount | None = None
-    callback: Callback | None = None
-
-
-@dataclass
-class SupplierFlow:
-    """What one scenario's steps share; a fresh one per scenario."""
-
-    target: Target
-    persona: str = "Alice"
-    signed_in: bool = False
-    asked: dict[str, Any] = field(default_factory=dict)  # the last body sent to NOX
-    answer: httpx.Response | None = None  # NOX's answer to the last link-session request
-    linkings: list[Linking] = field(default_factory=list)
-    other: dict[str, Any] = field(default_factory=dict)  # a second session, for the grafting scenario
-    watch: Watch | None = None
-    since: int = 0  # the watch's mark when the scenario's action started
-    picker_language: str = ""
-    forged: dict[str, Any] = field(default_factory=dict)  # link data the suite made itself
-    callback_status: int = 0
-
-    @property
-    def linking(self) -> Linking:
-        assert self.linkings, "no device link was started in this scenario"
-        return self.linkings[-1]
-
-    def brands(self, asset_type: str | None = None) -> Any:
-        return self.target.brands[asset_type or self.linking.asset_type]
-
-    def callbacks(self) -> list[Callback]:
-        """Arrivals at the partner's callback since the scenario's action started."""
-        assert self.watch is not None, "the browser was not watched in this scenario"
-        return [Callback(url) for url in self.watch.navigations(self.since)
-                if is_callback(url, self.target.nox.supplier_redirect_url)]
-
-
-@pytest.fixture
-def sup_flow(target: Target) -> SupplierFlow:
-    return SupplierFlow(target)
-
-
-def asset(words: str) -> str:
-    if words not in DEVICES:
-        raise AssertionError(f"the feature names device {words!r}; known: {', '.join(DEVICES)}")
-    return DEVICES[words]
-
-
-# ------------------------------------------------------------------- the journey
-
-
-def browser(flow: SupplierFlow, scenario: Scenario, watches: Watches) -> Page:
-    """Alice's browser, signed in to the partner app with her own account (once)."""
-    page = scenario.browser()
-    if not flow.signed_in:
-        user = scenario.user(flow.persona)
-        PartnerSignIn(page, flow.target).open().sign_in(user)
-        PartnerHome(page, flow.target).expect_signed_in_as(user)
-        flow.signed_in = True
-    if flow.watch is None:
-        flow.watch = watches.watch(page, block_foreign=False)
-    return page
-
-
-def begin(flow: SupplierFlow) -> None:
-    """Mark where the scenario's action starts: what came back before does not count."""
-    flow.since = flow.watch.mark() if flow.watch else 0
-
-
-def start(flow: SupplierFlow, nox: NoxClient, user: PartnerUser, asset_type: str, *,
-          brand: str | None = None, language: str | None = None) -> Linking:
-    """The partner backend starts a link session for the user; it must succeed."""
-    body: dict[str, Any] = {"user_id": user.id, "asset_type": asset_type,
-                            "redirect_url": flow.target.nox.supplier_redirect_url}
-    if brand:
-        body["brand"] = brand
-    if language:
-        body["language"] = LANGUAGES[language]
-    flow.asked, flow.answer = body, nox.create_supplier_session(body)
-    linking = Linking(asset_type, link_sessions.created(flow.answer, WHO))
-    link_sessions.expect_link(flow.answer, flow.target, WHO)
-    flow.linkings.append(linking)
-    return linking
-
-
-def open_link(flow: SupplierFlow, page: Page, link_url: str | None = None) -> None:
-    begin(flow)
-    BrandPicker(page).open(link_url or flow.linking.session["link_url"])
-
-
-def choose(flow: SupplierFlow, page: Page, which: str) -> None:
-    """Choose the brand the feature names on NOX's brand picker."""
-    linking = flow.linking
-    brands = flow.brands()
-    choices = {
-        "the partner's usual brand": (brands.brand, brands.accounts[0]),
-        "a brand that asks for its terms": (brands.terms_brand, brands.terms_account),
-    }
-    if which not in choices:
-        raise AssertionError(f"the feature names brand {which!r}; known: {', '.join(choices)}")
-    linking.brand, linking.account = choices[which]
-    picker = BrandPicker(page)
-    picker.expect_shown()
-    flow.picker_language = picker.language()
-    picker.choose(linking.brand)
-    BrandSignIn(page).expect_shown(linking.brand)
-
-
-def sign_in_at_brand(flow: SupplierFlow, page: Page, *, password: str | None = None, accept_terms: bool = True) -> None:
-    linking = flow.linking
-    assert linking.account is not None, "no brand was chosen in this scenario"
-    BrandSignIn(page).sign_in(linking.account, password=password, accept_terms=accept_terms)
-
-
-def expect_back_with_data(flow: SupplierFlow, page: Page) -> Callback:
-    """The browser went back to the partner's callback with link data; returns that arrival."""
-    arrivals = flow.callbacks()
-    if not arrivals:
-        refusal = SessionRefused(page).reason()
-        said = f"NOX refused the link as {refusal}" if refusal else BrandSignIn(page).describe()
-        raise AssertionError(f"expected the browser back at the partner's callback with the link data, but {said}")
-    with_data = [arrival for arrival in arrivals if arrival.data is not None]
-    assert with_data, "expected the browser back at the partner's callback with link data, but it arrived without `data`"
-    flow.linking.callback = with_data[-1]
-    return with_data[-1]
-
-
-def link_data(flow: SupplierFlow, scenario: Scenario) -> Callback:
-    """The link data of the scenario's last link, read off the browser's way back."""
-    return flow.linking.callback or expect_back_with_data(flow, scenario.browser())
-
-
-def connect(flow: SupplierFlow, scenario: Scenario, watches: Watches, nox: NoxClient, asset_type: str,
-            account_index: int = 0) -> Callback:
-    """A whole link through NOX with one of the profile's accounts at the usual brand."""
-    page = browser(flow, scenario, watches)
-    start(flow, nox, scenario.user(flow.persona), asset_type)
-    open_link(flow, page)
-    choose(flow, page, "the partner's usual brand")
-    flow.linking.account = flow.brands().accounts[account_index]
-    sign_in_at_brand(flow, page)
-    return expect_back_with_data(flow, page)
-
-
-# ----------------------------------------------------------- the requests, in words
-
-
-def request_for(words: str, flow: SupplierFlow, user: PartnerUser, asset_type: str) -> tuple[Any, str | None, bytes | None]:
-    """Body, key and raw content of the partner backend's request the feature names."""
-    target = flow.target
-    body = {"user_id": user.id, "asset_type": asset_type, "redirect_url": target.nox.supplier_redirect_url}
-
-    def without(name: str) -> dict[str, Any]:
-        return {k: v for k, v in body.items() if k != name}
-
-    choices: dict[str, Callable[[], tuple[Any, str | None, bytes | None]]] = {
-        "without its key": lambda: (body, None, None),
-        "with a wrong key": lambda: (body, secrets.token_urlsafe(24), None),
-        "with the manufacturer's key": lambda: (body, target.nox.manufacturer_api_key.reveal(), None),
-        "without saying who the user is": lambda: (without("user_id"), KEY_DEFAULT, None),
-        "without saying which kind of device": lambda: (without("asset_type"), KEY_DEFAULT, None),
-        "without a return address": lambda: (without("redirect_url"), KEY_DEFAULT, None),
-        "for a kind of device NOX does not link": lambda: ({**body, "asset_type": "ev"}, KEY_DEFAULT, None),
-        "with a return address that is not an address": lambda: ({**body, "redirect_url": "not an address"}, KEY_DEFAULT, None),
-        "with a language NOX does not speak": lambda: ({**body, "language": "de"}, KEY_DEFAULT, None),
-        "with a brand NOX does not know": lambda: ({**body, "brand": "no-such-brand"}, KEY_DEFAULT, None),
-        "with a request that is not JSON": lambda: (None, KEY_DEFAULT, b"user_id=alice&asset_type=hp"),
-        "with a user that is a number": lambda: ({**body, "user_id": 42}, KEY_DEFAULT, None),
-        "with a return address the partner has not registered": lambda: (
-            {**body, "redirect_url": UNREGISTERED_RETURN}, KEY_DEFAULT, None,
-        ),
-    }
-    if words not in choices:
-        raise AssertionError(f"the feature names request {words!r}; known: {', '.join(choices)}")
-    return choices[words]()
-
-
-# ------------------------------------------------------------------------ the cast
-
-
-@given(parsers.parse("{persona} uses the partner app signed in with her own account"))
-def uses_partner_app(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
-    """Her browser signs in when a step first needs it; API-only scenarios need none."""
-    sup_flow.persona = persona
-    assert scenario.user(persona).email, f"the target names no partner account for {persona}"
-
-
-# ------------------------------------------------------------ NOX's API, as the partner
-
-
-@when(parsers.re(rf"the partner backend starts linking {PERSONA}'s {DEVICE}"
-                 rf"(?P<usual> of the partner's usual brand)?{IN_LANGUAGE}"))
-def partner_starts(sup_flow: SupplierFlow, scenario: Scenario, nox: NoxClient, persona: str, device: str,
-                   usual: str | None, language: str | None) -> None:
-    asset_type = asset(device)
-    body: dict[str, Any] = {"user_id": scenario.user(persona).id, "asset_type": asset_type,
-                            "redirect_url": sup_flow.target.nox.supplier_redirect_url}
-    if usual:
-        body["brand"] = sup_flow.brands(asset_type).brand
-    if language:
-        body["language"] = LANGUAGES[language]
-    sup_flow.asked, sup_flow.answer = body, nox.create_supplier_session(body)
-
-
-@when(parsers.re(rf"the partner backend starts linking {PERSONA}'s {DEVICE} (?P<words>(?:with|without|for) .+)"))
-def partner_starts_badly(sup_flow: SupplierFlow, scenario: Scenario, nox: NoxClient, persona: str, device: str,
-                         words: str) -> None:
-    body, api_key, content = request_for(words, sup_flow, scenario.user(persona), asset(device))
-    sup_flow.asked = body if isinstance(body, dict) else {}
-    sup_flow.answer = nox.create_supplier_session(body, api_key=api_key, content=content)
-
-
-@when(parsers.re(rf"the partner backend starts linking {PERSONA}'s {DEVICE} of a brand that makes only "
-                 r"(?P<others>heat pumps|solar panels)"))
-def partner_starts_wrong_brand(sup_flow: SupplierFlow, scenario: Scenario, nox: NoxClient, persona: str, device: str,
-                               others: str) -> None:
-    asset_type, other = asset(device), asset(others)
-    assert other != asset_type, "the feature must name the other kind of device"
-    body = {"user_id": scenario.user(persona).id, "asset_type": asset_type,
-            "redirect_url": sup_flow.target.nox.supplier_redirect_url,
-            "brand": sup_flow.brands(asset_type).other_type_brand}
-    sup_flow.asked, sup_flow.answer = body, nox.create_supplier_session(body)
-
-
-@then("NOX answers the partner with a link to its Authenticator UI")
-def answers_with_link(sup_flow: SupplierFlow) -> None:
-    link_sessions.expect_link(sup_flow.answer, sup_flow.target, WHO)
-
-
-@then("the answer describes the whole link session")
-def describes_session(sup_flow: SupplierFlow) -> None:
-    body = link_sessions.created(sup_flow.answer, WHO)
-    missing = [name for name in LINK_SESSION_FIELDS if name not in body]
-    assert not missing, f"expected the answer to describe the whole link session, but it lacks {', '.join(missing)}"
-    assert body["asset_type"] == sup_flow.asked["asset_type"], (
-        f"expected the session to be for a {sup_flow.asked['asset_type']!r} device, but it is for {body['asset_type']!r}"
-    )
-
-
-@then(parsers.parse("the session is for {persona}'s account at the partner behind the key"))
-def session_is_users(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
-    body = link_sessions.created(sup_flow.answer, WHO)
-    user, nox = scenario.user(persona), sup_flow.target.nox
-    problems = []
-    if body.get("supplier_user_id") != user.id:
-        problems.append(f"`supplier_user_id` is {body.get('supplier_user_id')!r}, not {persona}'s {user.id!r}")
-    if body.get("supplier") != nox.supplier_name:
-        problems.append(f"`supplier` is {body.get('supplier')!r}, not {nox.supplier_name!r}")
-    assert not problems, "the session does not describe the request: " + "; ".join(problems)
-
-
-@then(parsers.re(rf"the session is for her {DEVICE} of that brand, returning to the partner's callback, "
-                 r"in (?P<language>\w+)"))
-def session_echoes(sup_flow: SupplierFlow, device: str, language: str) -> None:
-    body = link_sessions.created(sup_flow.answer, WHO)
-    expected = {"asset_type": asset(device), "brand": sup_flow.asked.get("brand"),
-                "redirect_url": sup_flow.asked["redirect_url"], "language": LANGUAGES[language]}
-    problems = [f"`{name}` is {body.get(name)!r}, not {value!r}" for name, value in expected.items() if body.get(name) != value]
-    assert not problems, "the session does not echo the request: " + "; ".join(problems)
-
-
-@then(parsers.re(r"the session is in (?P<language>Dutch|English|French|Spanish)"))
-def session_language(sup_flow: SupplierFlow, language: str) -> None:
-    body = link_sessions.created(sup_flow.answer, WHO)
-    asked = "asked for" if "language" in sup_flow.asked else "by default, none being asked for"
-    assert body.get("language") == LANGUAGES[language], (
-        f"expected the session in {language} ({LANGUAGES[language]}) {asked}, but it is in {body.get('language')!r}"
-    )
-
-
-@then("the session has no brand chosen yet")
-def session_without_brand(sup_flow: SupplierFlow) -> None:
-    body = link_sessions.created(sup_flow.answer, WHO)
-    assert "brand" in body, "expected the session to say which brand is chosen (none), but it has no `brand`"
-    assert body["brand"] is None, f"expected no brand chosen, but the session has brand {body['brand']!r}"
-
-
-@then(parsers.parse("the link session is open for {minutes:d} minutes from now and not yet completed"))
-def session_open(sup_flow: SupplierFlow, clock: ClockClient, minutes: int) -> None:
-    link_sessions.expect_open_for(sup_flow.answer, clock, minutes, WHO)
-
-
-@then(parsers.re(r"NOX refuses the partner's link session as (?P<refusal>unauthorised|invalid input)"))
-def session_refused(sup_flow: SupplierFlow, refusal: str) -> None:
-    link_sessions.expect_refused(sup_flow.answer, refusal, WHO)
-
-
-@then("the partner gets no link to the Authenticator UI")
-def no_link(sup_flow: SupplierFlow) -> None:
-    link_sessions.expect_no_link(sup_flow.answer, WHO)
-
 
 # --------------------------------------------------------- NOX's Authenticator UI
 
@@ -378,7 +69,7 @@ def opens_link(sup_flow: SupplierFlow, scenario: Scenario, browser_watch: Watche
 def opens_link_and_chooses(sup_flow: SupplierFlow, scenario: Scenario, browser_watch: Watches, persona: str) -> None:
     page = browser(sup_flow, scenario, browser_watch)
     open_link(sup_flow, page)
-    choose(sup_flow, page, "the partner's usual brand")
+    choose(sup_flow, page, USUAL_BRAND)
 
 
 @then(parsers.re(r"the brand picker was in (?P<language>\w+)"))
@@ -460,7 +151,7 @@ def chooses_and_signs_in(sup_flow: SupplierFlow, scenario: Scenario, evidence: E
 
 @given(parsers.parse("{persona} has chosen the partner's usual brand"))
 def has_chosen_brand(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
-    choose(sup_flow, scenario.browser(), "the partner's usual brand")
+    choose(sup_flow, scenario.browser(), USUAL_BRAND)
 
 
 @when(parsers.parse("{persona} signs in at the manufacturer"))
@@ -541,7 +232,7 @@ def graft(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
     """Alice signs in for her first link, but the manufacturer's way back to NOX is opened
     with the other link's session in it, as a stolen or replayed sign-in would be."""
     page = scenario.browser()
-    choose(sup_flow, page, "the partner's usual brand")
+    choose(sup_flow, page, USUAL_BRAND)
     assert sup_flow.linking.account is not None
     begin(sup_flow)
     back = BrandSignIn(page).sign_in_holding_return(sup_flow.linking.account)
@@ -628,26 +319,6 @@ def devices_replaced(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evide
 # ------------------------------------------------------------------ the partner's callback
 
 
-def expect_devices(flow: SupplierFlow, scenario: Scenario, evidence: Evidence | None = None) -> list[str]:
-    """The partner's devices page after the last link lists, of the brand linked, exactly
-    the devices in the link data, shown with that brand; returns that brand's devices."""
-    linking = flow.linking
-    sent = link_data(flow, scenario).payload()["device_ids"]
-    devices = PartnerDevices(scenario.browser())
-    if not devices.is_shown():
-        raise AssertionError(f"expected the partner app to show her devices, but {devices.describe()}")
-    if evidence is not None:
-        evidence.capture(devices.page, "her devices at the partner")
-    listed = devices.listed()
-    shown = ", ".join(f"{device} ({brand})" for device, brand in listed) or "no device at all"
-    of_brand = [device for device, brand in listed if brand.lower() == linking.brand]
-    assert sorted(of_brand) == sorted(sent), (
-        f"expected her {linking.brand} devices to be the ones just linked ({', '.join(sent)}), "
-        f"but the partner app shows {shown}"
-    )
-    return of_brand
-
-
 @given(parsers.re(rf"{PERSONA}'s {DEVICE} of the partner's usual brand is connected with her second account there"))
 def connected_with_second(sup_flow: SupplierFlow, scenario: Scenario, browser_watch: Watches, nox: NoxClient,
                           persona: str, device: str) -> None:
@@ -666,13 +337,6 @@ def sees_devices(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence)
         f"but her {linking.brand} devices are {', '.join(of_brand) or 'none'}"
     )
 
-
-def forged_payload(flow: SupplierFlow, run: Run, clock: ClockClient, user: PartnerUser) -> dict[str, Any]:
-    """Link data in the documented form, made by the suite, with devices no one owns."""
-    now = clock.now() if clock.available else 0
-    return {"nox_user_id": run.unique("nox-user"), "supplier_user_id": user.id,
-            "brand": flow.target.brands["hp"].terms_brand, "device_ids": [run.unique("forged-device")],
-            "connected_at": now}
 
 
 @when(parsers.re(rf"link data (?P<defect>.+) arrives at the partner's callback in {PERSONA}'s browser"))
