@@ -1,14 +1,16 @@
 """The manufacturer-initiated supplier linking: features/manufacturer_supplier_link.feature
 (REQ-MAN-*).
 
-Where what lives, from a scenario's tag and section:
+Where what lives, by who acts in the step:
 
-- ``@api`` scenarios ("the manufacturer app starts"; "the partner's word at NOX", the
-  hand-off ``POST /post-login-redirect``) -> :mod:`steps.manufacturer.api_steps`,
-  client ``steps/clients/nox.py``;
-- ``@browser`` scenarios (choosing the energy supplier, signing in and coming back) ->
-  :mod:`steps.manufacturer.browser_steps`, pages ``steps/pages/nox_supplier_picker.py``,
-  ``steps/pages/supplier_oauth.py``, ``steps/pages/manufacturer.py``;
+- "the manufacturer app starts/has started linking ...", "the partner backend tells/has
+  told NOX ..." and "NOX answers/refuses ..." (the suite's NOX client plays the
+  manufacturer's backend, and the partner backend in the hand-off ``POST
+  /post-login-redirect``) -> :mod:`steps.manufacturer.api_steps`, client ``steps/clients/nox.py``;
+- Alice in her browser and what she sees (choosing the energy supplier, signing in and
+  coming back) -> :mod:`steps.manufacturer.browser_steps`, pages
+  ``steps/pages/nox_supplier_picker.py``, ``steps/pages/supplier_oauth.py``,
+  ``steps/pages/manufacturer.py``;
 - the feature's words (malformed requests, hand-off keys, refusals) ->
   :mod:`steps.manufacturer.vocabulary`;
 - the scenario's state (:class:`~steps.manufacturer.journey.ManufacturerFlow`, the

@@ -17,11 +17,13 @@ from steps.clients.nox import NoxClient
 from steps.common import Scenario
 from steps.manufacturer.journey import (
     ManufacturerFlow,
+    accepted_return,
     ask,
     expect_confirmed,
     expect_handoff_refused,
     hand_off,
     sign_in_at_partner,
+    start_session,
 )
 from steps.manufacturer.vocabulary import WHO, handoff_key, session_request
 from suite.plugin import Run
@@ -51,6 +53,13 @@ def manufacturer_starts_badly(man_flow: ManufacturerFlow, scenario: Scenario, no
     scenario.persona = persona
     body, api_key = session_request(words, nox, man_flow.target, man_flow.manufacturer_user_id)
     man_flow.answer = nox.create_manufacturer_session(body, api_key=api_key)
+
+
+@given(parsers.re(rf"the manufacturer app has started linking an energy supplier for {PERSONA}{IN_LANGUAGE}"))
+def manufacturer_started(man_flow: ManufacturerFlow, scenario: Scenario, nox: NoxClient, persona: str,
+                         language: str | None) -> None:
+    scenario.persona = persona
+    start_session(man_flow, nox, language)
 
 
 @then("NOX answers with a link to its Authenticator UI")
@@ -104,6 +113,18 @@ def no_link(man_flow: ManufacturerFlow) -> None:
 # ------------------------------------------------------- the partner's hand-off
 
 
+@given(parsers.parse("the partner backend has told NOX who {persona} is"))
+def partner_has_told(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenario, persona: str) -> None:
+    hand_off(man_flow, nox, scenario.user(persona))
+    man_flow.return_url = accepted_return(man_flow.handoff)
+
+
+@then("the partner has told NOX who she is, which used up her sign-in session at NOX")
+def partner_told_nox(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenario) -> None:
+    hand_off(man_flow, nox, scenario.user())
+    expect_handoff_refused(man_flow, "already used", because="the partner backend should already have used it up")
+
+
 @when(parsers.re(r"the partner backend tells NOX who signed in (?P<words>(?:with|without) .+)"))
 def handoff_with_key(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenario, words: str) -> None:
     hand_off(man_flow, nox, scenario.user(), api_key=handoff_key(words, man_flow.target))
@@ -119,7 +140,6 @@ def handoff_unknown(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenar
 @when("the partner backend tells NOX again who signed in for that session")
 def handoff_again(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenario) -> None:
     hand_off(man_flow, nox, scenario.user())
-
 
 
 @then(parsers.re(r"NOX refuses the hand-off as (?P<refusal>unauthorised|an unknown session|already used|expired)"))

@@ -17,7 +17,6 @@ from steps.manufacturer.journey import (
     accepted_return,
     choose_partner,
     expect_confirmed,
-    expect_handoff_refused,
     expect_not_connected,
     hand_off,
     host_of,
@@ -33,13 +32,6 @@ from suite.evidence import Evidence
 from suite.plugin import Run
 
 # ------------------------------------------------------------------ in the browser
-
-
-@given(parsers.re(rf"the manufacturer app has started linking an energy supplier for {PERSONA}{IN_LANGUAGE}"))
-def manufacturer_started(man_flow: ManufacturerFlow, scenario: Scenario, nox: NoxClient, persona: str,
-                         language: str | None) -> None:
-    scenario.persona = persona
-    start_session(man_flow, nox, language)
 
 
 @given(parsers.parse("{persona} has opened the link from her manufacturer's app"))
@@ -150,32 +142,17 @@ def back_through_nox(man_flow: ManufacturerFlow, scenario: Scenario) -> None:
     expect_confirmed(man_flow, scenario)
 
 
-@then("the partner has told NOX who she is, which used up her sign-in session at NOX")
-def partner_told_nox(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenario) -> None:
-    hand_off(man_flow, nox, scenario.user())
-    expect_handoff_refused(man_flow, "already used", because="the partner backend should already have used it up")
-
-
 @then("she is back in her manufacturer's app, which confirms her energy supplier is connected")
 def back_at_manufacturer(man_flow: ManufacturerFlow, scenario: Scenario, evidence: Evidence) -> None:
     result = expect_confirmed(man_flow, scenario)
     evidence.capture(result.page, "the manufacturer's confirmation")
 
 
-@given(parsers.parse("the partner backend has told NOX who {persona} is"))
-def partner_has_told(man_flow: ManufacturerFlow, nox: NoxClient, scenario: Scenario, persona: str) -> None:
-    hand_off(man_flow, nox, scenario.user(persona))
-    man_flow.return_url = accepted_return(man_flow.handoff)
-
-
-
 @when(parsers.parse("{persona}'s browser arrives back at NOX"))
 def arrives_back(man_flow: ManufacturerFlow, scenario: Scenario, persona: str) -> None:
     assert man_flow.return_url, "NOX gave no address to come back to in this scenario"
-    page = scenario.browser()
     man_flow.signed_in_at = man_flow.watch.mark() if man_flow.watch else 0
-    page.goto(man_flow.return_url)
-    ManufacturerResult(page, man_flow.target).settle()
+    ManufacturerResult(scenario.browser(), man_flow.target).go(man_flow.return_url)
 
 
 @when(parsers.parse("{persona} goes back to NOX without signing in at the partner"))
@@ -195,10 +172,8 @@ def skips_partner(
     template = accepted_return(other.handoff)
     if other.state not in template:
         pytest.skip("NOX's return address does not carry the sign-in session, so it cannot be opened for another one")
-    page = scenario.browser()
     man_flow.signed_in_at = man_flow.watch.mark() if man_flow.watch else 0
-    page.goto(template.replace(other.state, man_flow.state))
-    ManufacturerResult(page, man_flow.target).settle()
+    ManufacturerResult(scenario.browser(), man_flow.target).go(template.replace(other.state, man_flow.state))
 
 
 @then("her manufacturer's app says her energy supplier was not connected")

@@ -4,6 +4,7 @@ that say what a person would have seen instead of which selector timed out."""
 from __future__ import annotations
 
 import contextlib
+from typing import Self
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
@@ -40,6 +41,12 @@ class PageObject:
     def expect_absent(self, test_id: str, what: str) -> None:
         if self.sees(test_id):
             raise AssertionError(f"expected no {what}, but {self.describe()}")
+
+    def go(self, url: str) -> Self:
+        """Send the browser to an address it was given (not one a person types) and let it load."""
+        self.page.goto(url)
+        self.settle()
+        return self
 
     def settle(self) -> None:
         """Wait until a navigation started by the last action has loaded."""

@@ -5,6 +5,7 @@ ends on. A magic link is opened here by its address, as a customer's browser wou
 from __future__ import annotations
 
 import contextlib
+from typing import Self
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -40,10 +41,9 @@ class Portal(PageObject):
         with contextlib.suppress(PlaywrightError):
             self.settle()
 
-    def visit_hub(self) -> None:
+    def visit_hub(self) -> Self:
         """Come back to the account hub by its address: no magic link involved."""
-        self.page.goto(self.target.urls.nomos_portal + self.HUB_PATH)
-        self.settle()
+        return self.go(self.target.urls.nomos_portal + self.HUB_PATH)
 
 
 class AccountHub(Portal):

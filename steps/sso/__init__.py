@@ -1,11 +1,13 @@
 """The portal single sign-on flow: features/portal_sso.feature (REQ-SSO-*).
 
-Where what lives, from a scenario's tag:
+Where what lives, by who acts in the step:
 
-- ``@api`` scenarios (minting at Nomos; the suite's Nomos client plays the partner
-  backend) -> :mod:`steps.sso.api_steps`, client ``steps/clients/nomos.py``;
-- ``@browser`` scenarios (into the portal, one link once, the portal session) ->
-  :mod:`steps.sso.browser_steps`, pages ``steps/pages/partner.py`` and ``steps/pages/portal.py``;
+- "the partner backend ..." and "Nomos answers/refuses ..." (the suite's Nomos client
+  plays the partner backend; all of "minting at Nomos", and the minted link the
+  browser scenarios start from) -> :mod:`steps.sso.api_steps`, client ``steps/clients/nomos.py``;
+- Alice in her browser, what she sees, time passing (into the portal, one link once,
+  the portal session) -> :mod:`steps.sso.browser_steps`, pages ``steps/pages/partner.py``
+  and ``steps/pages/portal.py``;
 - the feature's words (forged links and tokens, bad input, destinations, error codes)
   -> :mod:`steps.sso.vocabulary`;
 - the scenario's state (:class:`~steps.sso.journey.SsoState`, the ``sso`` fixture below)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from steps.cast import PERSONA, PERSONAS
 from steps.clients.nomos import NomosClient
 from steps.common import TimePasses
 from steps.sso.journey import SsoState, pass_time
-from steps.sso.vocabulary import ERROR_CODES, JWT, REFUSALS, MagicLink, answered, bad_input, bearer_for
+from steps.sso.vocabulary import DESTINATIONS, ERROR_CODES, JWT, REFUSALS, MagicLink, answered, bad_input, bearer_for
 from suite.plugin import Run
 from suite.redaction import Secret
 
@@ -198,3 +199,16 @@ def link_to_checkout(sso: SsoState) -> None:
     )
     assert link.token, "expected the checkout link to carry a one-time token (`token_hash`), but it has none"
 
+
+@given(parsers.re(rf"the partner backend has minted a magic link for {PERSONA}(?: that leads to (?P<destination>.+))?"))
+def minted_link(sso: SsoState, nomos: NomosClient, persona: str, destination: str | None) -> None:
+    sso.persona = persona
+    user = sso.user(persona)
+    link = MagicLink(nomos.magic_link(user.nomos_customer_id))
+    if destination is not None:
+        if destination not in DESTINATIONS:
+            raise AssertionError(f"the feature names destination {destination!r}; known: {', '.join(DESTINATIONS)}")
+        if destination == "one of her invoices" and not user.invoice_id:
+            pytest.skip(f"target {sso.target.name!r} names no invoice of {persona} (partner_users.*.invoice_id)")
+        link = link.with_query(next=DESTINATIONS[destination](user))
+    sso.link = link

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import pytest
 from pytest_bdd import given, parsers, then, when
 
 from steps.cast import PERSONA, sign_in_to_partner
@@ -16,25 +15,11 @@ from steps.common import Scenario, TimePasses
 from steps.pages.partner import PartnerHome, PartnerPortalEntry, PartnerSignIn
 from steps.pages.portal import AccountHub, Checkout, Invoice, Portal, SignedOut
 from steps.sso.journey import SsoState, open_energy_account, pass_time
-from steps.sso.vocabulary import DESTINATIONS, DEVICE, FORGERIES, HER, JWT, SHE, MagicLink
+from steps.sso.vocabulary import DEVICE, FORGERIES, HER, JWT, SHE, MagicLink
 from suite.browser_watch import Item, Watches, find
 from suite.evidence import Evidence
 
 # --------------------------------------------------------------------- the browser
-
-
-@given(parsers.re(rf"the partner backend has minted a magic link for {PERSONA}(?: that leads to (?P<destination>.+))?"))
-def minted_link(sso: SsoState, nomos: NomosClient, persona: str, destination: str | None) -> None:
-    sso.persona = persona
-    user = sso.user(persona)
-    link = MagicLink(nomos.magic_link(user.nomos_customer_id))
-    if destination is not None:
-        if destination not in DESTINATIONS:
-            raise AssertionError(f"the feature names destination {destination!r}; known: {', '.join(DESTINATIONS)}")
-        if destination == "one of her invoices" and not user.invoice_id:
-            pytest.skip(f"target {sso.target.name!r} names no invoice of {persona} (partner_users.*.invoice_id)")
-        link = link.with_query(next=DESTINATIONS[destination](user))
-    sso.link = link
 
 
 @given(parsers.re(rf"everything {PERSONA}'s browser sends and receives is recorded"))
@@ -103,9 +88,7 @@ def returns_to_hub(scenario: Scenario, sso: SsoState, persona: str) -> None:
 
 @when(parsers.re(rf"{SHE} signs out of the portal on {HER} {DEVICE}"))
 def signs_out_on(scenario: Scenario, device: str) -> None:
-    hub = AccountHub(scenario.browser(device), scenario.target)
-    hub.visit_hub()
-    hub.sign_out()
+    AccountHub(scenario.browser(device), scenario.target).visit_hub().sign_out()
 
 
 @when(parsers.re(rf"{PERSONA} goes straight to the partner app's energy account entry"))
@@ -182,10 +165,7 @@ def link_refused(scenario: Scenario, sso: SsoState, evidence: Evidence) -> None:
 
 @then("no one is signed in to the portal in that browser")
 def nobody_signed_in(scenario: Scenario, sso: SsoState) -> None:
-    page = scenario.browser(sso.browser)
-    portal = SignedOut(page, scenario.target)
-    portal.visit_hub()
-    portal.expect_signed_out()
+    SignedOut(scenario.browser(sso.browser), scenario.target).visit_hub().expect_signed_out()
 
 
 @then(parsers.re(rf"{SHE} sees that invoice"))
@@ -219,16 +199,12 @@ def sees_checkout(scenario: Scenario, sso: SsoState, evidence: Evidence) -> None
 
 @then(parsers.re(rf"{HER} {DEVICE} is signed out of the portal"))
 def device_signed_out(scenario: Scenario, device: str) -> None:
-    portal = SignedOut(scenario.browser(device), scenario.target)
-    portal.visit_hub()
-    portal.expect_signed_out()
+    SignedOut(scenario.browser(device), scenario.target).visit_hub().expect_signed_out()
 
 
 @then(parsers.re(rf"{HER} {DEVICE} is still signed in to the portal"))
 def device_signed_in(scenario: Scenario, sso: SsoState, device: str) -> None:
-    hub = AccountHub(scenario.browser(device), scenario.target)
-    hub.visit_hub()
-    hub.expect_for(sso.user())
+    AccountHub(scenario.browser(device), scenario.target).visit_hub().expect_for(sso.user())
 
 
 @then(parsers.re(rf"{SHE} sees the partner app's sign-in page"))

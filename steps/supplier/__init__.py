@@ -1,12 +1,13 @@
 """The supplier-initiated device link: features/supplier_device_link.feature (REQ-SUP-*).
 
-Where what lives, from a scenario's tag:
+Where what lives, by who acts in the step:
 
-- ``@api`` scenarios (the partner starts a link session; the suite's NOX client plays
-  the partner backend) -> :mod:`steps.supplier.api_steps`, client ``steps/clients/nox.py``;
-- ``@browser`` scenarios (NOX's Authenticator UI, signing in at the manufacturer, time
-  and reuse, the partner's callback) -> :mod:`steps.supplier.browser_steps`, pages
-  ``steps/pages/nox.py``, ``steps/pages/partner.py``, ``steps/pages/partner_devices.py``;
+- "the partner backend starts/has started linking ..." and "NOX answers/refuses ..."
+  (the suite's NOX client plays the partner backend; all of "the partner starts a link
+  session") -> :mod:`steps.supplier.api_steps`, client ``steps/clients/nox.py``;
+- Alice in her browser and what she sees (NOX's Authenticator UI, signing in at the
+  manufacturer, time and reuse, the partner's callback) -> :mod:`steps.supplier.browser_steps`,
+  pages ``steps/pages/nox.py``, ``steps/pages/partner.py``, ``steps/pages/partner_devices.py``;
 - the feature's words (kinds of device, brands, malformed requests) ->
   :mod:`steps.supplier.vocabulary`; the link data (reading, decoding, breaking it) ->
   :mod:`steps.supplier.callback`;

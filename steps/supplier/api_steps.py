@@ -11,7 +11,7 @@ from steps.cast import IN_LANGUAGE, LANGUAGES, PERSONA
 from steps.clients.clock import ClockClient
 from steps.clients.nox import NoxClient
 from steps.common import Scenario
-from steps.supplier.journey import SupplierFlow, ask
+from steps.supplier.journey import SupplierFlow, ask, started
 from steps.supplier.vocabulary import DEVICE, LINK_SESSION_FIELDS, WHO, asset, request_for
 
 # ------------------------------------------------------------------------ the cast
@@ -34,6 +34,15 @@ def partner_starts(sup_flow: SupplierFlow, scenario: Scenario, nox: NoxClient, p
     asset_type = asset(device)
     brand = sup_flow.brands(asset_type).brand if usual else None
     ask(sup_flow, nox, scenario.user(persona), asset_type, brand=brand, language=language)
+
+
+@given(parsers.re(rf"the partner backend has started linking {PERSONA}'s {DEVICE}"
+                  rf"(?P<usual> of the partner's usual brand)?{IN_LANGUAGE}"))
+def partner_has_started(sup_flow: SupplierFlow, scenario: Scenario, nox: NoxClient, persona: str, device: str,
+                        usual: str | None, language: str | None) -> None:
+    """As the step above, and NOX must have started the session: it is the link in play."""
+    partner_starts(sup_flow, scenario, nox, persona, device, usual, language)
+    started(sup_flow, asset(device))
 
 
 @when(parsers.re(rf"the partner backend starts linking {PERSONA}'s {DEVICE} (?P<words>(?:with|without|for) .+)"))

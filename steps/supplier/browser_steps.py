@@ -11,7 +11,7 @@ import secrets
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from steps.cast import IN_LANGUAGE, LANGUAGES, PERSONA
+from steps.cast import LANGUAGES, PERSONA
 from steps.clients.clock import ClockClient
 from steps.clients.nox import NoxClient
 from steps.common import Scenario
@@ -40,15 +40,6 @@ from suite.evidence import Evidence
 from suite.plugin import Run
 
 # --------------------------------------------------------- NOX's Authenticator UI
-
-
-@given(parsers.re(rf"the partner backend has started linking {PERSONA}'s {DEVICE}"
-                  rf"(?P<usual> of the partner's usual brand)?{IN_LANGUAGE}"))
-def partner_has_started(sup_flow: SupplierFlow, scenario: Scenario, nox: NoxClient, persona: str, device: str,
-                        usual: str | None, language: str | None) -> None:
-    asset_type = asset(device)
-    brand = sup_flow.brands(asset_type).brand if usual else None
-    start(sup_flow, nox, scenario.user(persona), asset_type, brand=brand, language=language)
 
 
 @given(parsers.parse("{persona} has opened a link to connect her {device}"))
@@ -240,8 +231,7 @@ def graft(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
     mine, other = sup_flow.linking.session["link_token"], sup_flow.other["link_token"]
     if mine not in back:
         pytest.skip("the manufacturer's way back to NOX does not name the link session, so it cannot be sent for another")
-    page.goto(back.replace(mine, other))
-    page.wait_for_load_state("load")
+    SessionRefused(page).go(back.replace(mine, other))
 
 
 @then(parsers.re(r"NOX refuses the link as (?P<reason>expired|invalid|completed)"))

@@ -90,6 +90,12 @@ def start(flow: SupplierFlow, nox: NoxClient, user: PartnerUser, asset_type: str
           brand: str | None = None, language: str | None = None) -> Linking:
     """The partner backend starts a link session for the user; it must succeed."""
     ask(flow, nox, user, asset_type, brand=brand, language=language)
+    return started(flow, asset_type)
+
+
+def started(flow: SupplierFlow, asset_type: str) -> Linking:
+    """NOX's answer to the last request started a link session with a link: it becomes
+    the scenario's link in play."""
     linking = Linking(asset_type, link_sessions.created(flow.answer, WHO))
     link_sessions.expect_link(flow.answer, flow.target, WHO)
     flow.linkings.append(linking)
