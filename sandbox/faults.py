@@ -1,7 +1,8 @@
 """Switchable faults: each one breaks one behaviour the way a real regression would.
 
-Every party module declares its own faults in a module-level ``FAULTS`` list, next to
-the code that honours them; :func:`catalog` gathers them. A fault names the
+Every module of a party declares its own faults in a module-level ``FAULTS`` list, next
+to the code that honours them (``world.faulty("name")``); :func:`catalog` gathers them
+from every module under ``sandbox.parties``, packages included. A fault names the
 requirement IDs it breaks and what a user would notice, so the detection matrix can
 check that the suite turns red at a scenario carrying one of those tags.
 """
@@ -9,18 +10,12 @@ check that the suite turns red at a scenario carrying one of those tags.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-PARTY_MODULES = (
-    "sandbox.parties.control",
-    "sandbox.parties.nomos_api",
-    "sandbox.parties.nomos_portal",
-    "sandbox.parties.nox",
-    "sandbox.parties.brands",
-    "sandbox.parties.partner_app",
-    "sandbox.parties.manufacturer_app",
-)
+PARTIES_PACKAGE = "sandbox.parties"
 
 
 @dataclass(frozen=True)
@@ -38,13 +33,28 @@ class UnknownFault(ValueError):
     pass
 
 
+def party_modules() -> list[str]:
+    """Every module under ``sandbox.parties``: the parties and the modules of each party package."""
+    package = importlib.import_module(PARTIES_PACKAGE)
+    return sorted(info.name for info in pkgutil.walk_packages(package.__path__, f"{PARTIES_PACKAGE}."))
+
+
+@cache
+def declared_in() -> dict[str, str]:
+    """Fault name -> the module that declares it (and must honour it)."""
+    where: dict[str, str] = {}
+    for module_name in party_modules():
+        for fault in getattr(importlib.import_module(module_name), "FAULTS", ()):
+            if fault.name in where:
+                raise ValueError(f"fault {fault.name!r} is declared twice ({where[fault.name]}, {module_name})")
+            where[fault.name] = module_name
+    return where
+
+
 def catalog() -> dict[str, Fault]:
     found: dict[str, Fault] = {}
-    for module_name in PARTY_MODULES:
-        module = importlib.import_module(module_name)
-        for fault in getattr(module, "FAULTS", ()):
-            if fault.name in found:
-                raise ValueError(f"fault {fault.name!r} is declared twice")
+    for module_name in sorted(set(declared_in().values())):
+        for fault in importlib.import_module(module_name).FAULTS:
             found[fault.name] = fault
     return found
 

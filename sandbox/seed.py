@@ -41,6 +41,18 @@ ALL_BRANDS = tuple(sorted(HP_BRANDS + PV_BRANDS))
 # Brands whose sign-in page asks the user to accept the manufacturer's terms.
 TERMS_BRANDS = frozenset({"vaillant", "huawei"})
 LANGUAGES = ("nl", "en", "fr", "es")
+# Display names where the slug's title case would be wrong.
+_DISPLAY = {
+    "alpha-ess": "AlphaESS", "apsystems": "APsystems", "ctc": "CTC", "dewarmte": "DeWarmte",
+    "fox-ess": "FoxESS", "goodwe": "GoodWe", "ivt": "IVT", "ja-solar": "JA Solar",
+    "jinkosolar": "JinkoSolar", "lg": "LG", "saj": "SAJ", "sma": "SMA", "solaredge": "SolarEdge",
+    "sunpower": "SunPower", "trinasolar": "Trina Solar",
+}
+
+
+def display_name(slug: str) -> str:
+    """A brand's name as people write it (``saunier-duval`` -> ``Saunier Duval``)."""
+    return _DISPLAY.get(slug) or " ".join(part.capitalize() for part in slug.split("-"))
 
 
 @dataclass(frozen=True)

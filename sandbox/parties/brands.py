@@ -5,13 +5,18 @@ One origin serves every brand at ``/{brand}/authorize?session=<NOX link token>&l
 username and password and, for the brands in ``sandbox.seed.TERMS_BRANDS``, for the
 manufacturer's terms of service. On success it issues a one-time authorization code for
 that NOX session and sends the browser back to
-``{nox}/ui/brand-return?session=<token>&code=<code>``.
+``{nox}/ui/brand-return?session=<token>&code=<code>``. NOX exchanges the code over
+HTTP: ``POST /oauth/token`` (form: ``grant_type=authorization_code``, ``code``,
+``session``) answers ``{"brand", "username", "device_id", "session"}`` or 400
+``{"error": "invalid_grant"}``.
 
 Assumptions (the vendor documents no brand page; these are the sandbox's choices):
-- Brand pages and NOX share the world's state, so the code exchange is a code table
-  (:func:`redeem_code`) rather than an OAuth token call. A code is bound to the session it
-  was issued for and works once. It has no lifetime of its own: the brand page does not
-  decide about the NOX session's expiry, NOX does.
+- A code is bound to the session it was issued for and works once: an exchange naming
+  another session is refused (and leaves the code unused); one naming no session is
+  not checked, as an OAuth token endpoint skips a ``redirect_uri`` check the client
+  leaves out. A code has no lifetime of its own: the brand page does not decide about
+  the NOX session's expiry, NOX does. The exchange needs no client credentials (the
+  sandbox's brands trust their one client, NOX).
 - The page's language comes from ``language`` (``nl``, ``en``, ``fr``, ``es``; anything
   else is ``nl``, NOX's default). The fields are labelled in that language.
 - The page needs a ``session`` to sign in for; without one it shows an error (400).
@@ -25,17 +30,17 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from sandbox.faults import Fault
-from sandbox.seed import ALL_BRANDS, LANGUAGES, TERMS_BRANDS
-from sandbox.web import esc, page
+from sandbox.seed import ALL_BRANDS, LANGUAGES, TERMS_BRANDS, display_name
+from sandbox.web import esc, html_errors, json_response, page, read_form
 from sandbox.world import World
 
 PARTY = "Manufacturer sign-in"
@@ -50,20 +55,6 @@ FAULTS: list[Fault] = [
     Fault("brand-ignores-language", ("SUP-08",),
           "the manufacturer's sign-in page is always in English, whatever language the session asked for"),
 ]
-
-# Display names where the slug's title case would be wrong.
-_DISPLAY = {
-    "alpha-ess": "AlphaESS", "apsystems": "APsystems", "ctc": "CTC", "dewarmte": "DeWarmte",
-    "fox-ess": "FoxESS", "goodwe": "GoodWe", "ivt": "IVT", "ja-solar": "JA Solar",
-    "jinkosolar": "JinkoSolar", "lg": "LG", "saj": "SAJ", "sma": "SMA", "solaredge": "SolarEdge",
-    "sunpower": "SunPower", "trinasolar": "Trina Solar",
-}
-
-
-def display_name(slug: str) -> str:
-    """A brand's name as people write it (``saunier-duval`` -> ``Saunier Duval``)."""
-    return _DISPLAY.get(slug) or " ".join(part.capitalize() for part in slug.split("-"))
-
 
 @dataclass
 class Grant:
@@ -80,25 +71,6 @@ class Grant:
 @dataclass
 class BrandState:
     codes: dict[str, Grant] = field(default_factory=dict)
-
-
-def _state(world: World) -> BrandState:
-    found = world.state.get("brands")
-    if not isinstance(found, BrandState):
-        found = world.state["brands"] = BrandState()
-    return found
-
-
-def redeem_code(world: World, code: str | None, session: str | None) -> Grant | None:
-    """The grant behind ``code`` if it was issued for ``session`` (any session when None)
-    and is unused; marks it used. NOX calls this on the brand page's return."""
-    if not code:
-        return None
-    grant = _state(world).codes.get(code)
-    if grant is None or grant.used or (session is not None and grant.session != session):
-        return None
-    grant.used = True
-    return grant
 
 
 TEXT: dict[str, dict[str, str]] = {
@@ -151,23 +123,6 @@ TEXT: dict[str, dict[str, str]] = {
                       "Vuelve a empezar desde la app de tu proveedor de energía.",
     },
 }
-
-
-async def _read_form(request: Request) -> dict[str, str]:
-    """A URL-encoded form body (first value wins); empty when unreadable or too large."""
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_FORM_BYTES:
-            return {}
-    try:
-        pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=50)
-    except ValueError:
-        return {}
-    form: dict[str, str] = {}
-    for key, value in pairs:
-        form.setdefault(key, value[:MAX_FIELD])
-    return form
 
 
 def build_app(world: World) -> Starlette:
@@ -229,7 +184,7 @@ def build_app(world: World) -> Starlette:
             if not session:
                 return no_session_page(brand, lang)
             return sign_in_page(brand, session, lang)
-        form = await _read_form(request)
+        form = await read_form(request, MAX_FORM_BYTES, MAX_FIELD)
         lang = language(form.get("language"))
         session = form.get("session", "")
         if not session:
@@ -246,24 +201,32 @@ def build_app(world: World) -> Starlette:
         query = urlencode({"session": session, "code": code})
         return RedirectResponse(f"{world.urls.nox}/ui/brand-return?{query}", status_code=303)
 
+    async def token(request: Request) -> JSONResponse:
+        """NOX redeems a sign-in code for the account's device (once, for its session)."""
+        form = await read_form(request, MAX_FORM_BYTES, MAX_FIELD)
+        grant = state.codes.get(form.get("code", ""))
+        bound = form.get("session")
+        if form.get("grant_type") != "authorization_code" or grant is None or grant.used or (
+                bound is not None and grant.session != bound):
+            return json_response({"error": "invalid_grant", "message": "The code is unknown, used or of "
+                                  "another session."}, 400)
+        grant.used = True
+        return json_response({"brand": grant.brand, "username": grant.username, "device_id": grant.device_id,
+                              "session": grant.session})
+
     async def home(request: Request) -> Response:
         body = "<h1>Manufacturer sign-in pages</h1>\n<p>NOX Energy opens these pages while you link a device.</p>"
         return page("Manufacturer sign-in", body, party=PARTY)
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        message = {404: "There is no such page.", 405: "This page cannot be used that way."}.get(
-            status, "Something went wrong.")
+    def error(request: Request, status: int, message: str) -> Response:
         body = f'<h1>Not available</h1>\n<p role="alert" data-testid="page-error">{esc(message)}</p>'
-        response = page("Not available", body, status_code=status, party=PARTY)
-        if isinstance(exc, HTTPException) and exc.headers:
-            response.headers.update(exc.headers)
-        return response
+        return page("Not available", body, status_code=status, party=PARTY)
 
     return Starlette(
         routes=[
             Route("/", home, methods=["GET"]),
+            Route("/oauth/token", token, methods=["POST"]),
             Route("/{brand}/authorize", authorize, methods=["GET", "POST"]),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: html_errors(error)},
     )

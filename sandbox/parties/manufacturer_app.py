@@ -16,9 +16,6 @@ and a reason other than ``expired``, ``invalid`` or ``denied`` reads as "unknown
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,7 +24,7 @@ from starlette.routing import Route
 
 from sandbox.faults import Fault
 from sandbox.seed import LANGUAGES
-from sandbox.web import esc, page
+from sandbox.web import UpstreamError, esc, html_errors, json_object, page, read_form, send
 from sandbox.world import World
 
 PARTY = "Daikin Onecta"
@@ -65,34 +62,20 @@ def build_app(world: World) -> Starlette:
         return home_page(asked if asked in LANGUAGES else "nl")
 
     async def start(request: Request) -> Response:
-        raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > MAX_FORM_BYTES:
-                break
-        try:
-            form = dict(parse_qsl(raw[:MAX_FORM_BYTES].decode("utf-8", errors="replace"), max_num_fields=20))
-        except ValueError:
-            form = {}
+        form = await read_form(request, MAX_FORM_BYTES)
         lang = form.get("language") if form.get("language") in LANGUAGES else "nl"
         body = {
             "user_id": DEMO_USER,
             "redirect_url": f"{world.urls.manufacturer_app}{seed.manufacturer.allowed_redirect_paths[0]}",
             "language": lang,
         }
-        try:
-            async with httpx.AsyncClient(timeout=10) as client:
-                for _ in range(3):  # a busy NOX answers 429: try again (its Retry-After is 1 s)
-                    response = await client.post(
-                        f"{world.urls.nox}/v2/manufacturer/link-sessions", json=body,
-                        headers={"x-api-key": seed.secret(seed.manufacturer.key_env)},
-                    )
-                    if response.status_code != 429:
-                        break
-            answer = response.json() if response.status_code == 201 else None
-        except (httpx.HTTPError, ValueError):
+        try:  # a busy NOX answers 429: send() waits its Retry-After and tries again
+            response = await send("POST", f"{world.urls.nox}/v2/manufacturer/link-sessions", json=body,
+                                  headers={"x-api-key": seed.secret(seed.manufacturer.key_env)})
+            answer = json_object(response) if response.status_code == 201 else None
+        except UpstreamError:
             answer = None
-        link = answer.get("link_url") if isinstance(answer, dict) else None
+        link = answer.get("link_url") if answer else None
         if not isinstance(link, str) or not link.startswith(f"{world.urls.nox}/ui"):
             return home_page(lang, "NOX Energy could not start linking your energy supplier. Please try again later.", 502)
         return RedirectResponse(link, status_code=303)
@@ -117,15 +100,9 @@ def build_app(world: World) -> Starlette:
 <p><a href="/">Back to Onecta</a></p>"""
         return page("Onecta", body, party=PARTY)
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        message = {404: "There is no such page.", 405: "This page cannot be used that way."}.get(
-            status, "Something went wrong.")
+    def error(request: Request, status: int, message: str) -> Response:
         body = f'<h1>Onecta</h1>\n<p role="alert" data-testid="page-error">{esc(message)}</p>'
-        response = page("Onecta", body, status_code=status, party=PARTY)
-        if isinstance(exc, HTTPException) and exc.headers:
-            response.headers.update(exc.headers)
-        return response
+        return page("Onecta", body, status_code=status, party=PARTY)
 
     return Starlette(
         routes=[
@@ -133,5 +110,5 @@ def build_app(world: World) -> Starlette:
             Route("/start", start, methods=["POST"]),
             Route("/linked", linked, methods=["GET"]),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: html_errors(error)},
     )

@@ -24,7 +24,7 @@ from sandbox.parties.nomos_api import (
     nomos_store,
 )
 from sandbox.seed import NomosCustomer
-from sandbox.web import esc, page
+from sandbox.web import esc, page, requires
 from sandbox.world import World
 
 COOKIE = "nomos_portal_session"
@@ -96,6 +96,9 @@ def build_app(world: World) -> Starlette:
         link.used = True
         return world.seed.customer(link.customer_id), ""
 
+    # The signed-in guard of the portal's pages: a visitor without a session is signed out.
+    signed_in = requires(customer_of, lambda request: signed_out())
+
     def start_session(response: Response, customer: NomosCustomer) -> Response:
         sid = secrets.token_urlsafe(24)
         store.sessions[sid] = (customer.id, world.clock.now() + PORTAL_SESSION_LIFETIME_SECONDS)
@@ -118,10 +121,8 @@ def build_app(world: World) -> Starlette:
             target = wanted
         return start_session(RedirectResponse(target, 303), customer)
 
-    async def overview(request: Request) -> Response:
-        customer = customer_of(request)
-        if customer is None:
-            return signed_out()
+    @signed_in
+    async def overview(request: Request, customer: NomosCustomer) -> Response:
         links = [(k, t) for k, t in QUICK_LINKS if not (k == "invoices" and world.faulty("portal-hub-missing-quick-link"))]
         quick = "".join(f'<li><a data-testid="hub-link-{k}" href="/{k}">{esc(t)}</a></li>' for k, t in links)
         return page("Your energy account", f'<div data-testid="portal-hub"><h1>Welcome, '
@@ -129,20 +130,16 @@ def build_app(world: World) -> Starlette:
                     f'<ul class="options">{quick}</ul><form method="post" action="/logout">'
                     '<button data-testid="portal-sign-out" type="submit">Sign out</button></form></div>', party=PARTY)
 
-    async def section(request: Request) -> Response:
-        customer = customer_of(request)
-        if customer is None:
-            return signed_out()
+    @signed_in
+    async def section(request: Request, customer: NomosCustomer) -> Response:
         name = request.path_params["section"]
         items = "".join(f'<li><a href="/invoices/{esc(i)}">{esc(i)}</a></li>' for i in customer.invoices) \
             if name == "invoices" else ""
         return page(name.capitalize(), f"<h1>{esc(name.capitalize())}</h1><ul>{items}</ul>"
                     '<p><a href="/overview">Back to your account</a></p>', party=PARTY)
 
-    async def invoice(request: Request) -> Response:
-        customer = customer_of(request)
-        if customer is None:
-            return signed_out()
+    @signed_in
+    async def invoice(request: Request, customer: NomosCustomer) -> Response:
         invoice_id = request.path_params["invoice_id"]
         if invoice_id not in customer.invoices:
             return page("Not found", "<h1>Invoice not found</h1>", status_code=404, party=PARTY)

@@ -1,0 +1,75 @@
+"""What every page of the Authenticator UI shares: its language, the refusal page of a
+link session, and opening a session from the query.
+
+The UI speaks the session's language; without a session, ``?language=`` (``nl`` when
+absent or unknown). Refusals show ``session-error`` with ``data-reason`` ``invalid``
+(404), ``expired`` (410) or ``completed`` (409); completed is checked before expired.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from sandbox.faults import Fault
+from sandbox.parties.nox.state import PARTY, LinkSession, Nox
+from sandbox.parties.nox.texts import ERROR_STATUS, texts
+from sandbox.seed import LANGUAGES
+from sandbox.web import esc, page
+
+FAULTS: list[Fault] = [
+    Fault("nox-ui-ignores-language", ("SUP-08",),
+          "the Authenticator UI is always in English, whatever language the session asked for"),
+    Fault("nox-session-never-expires", ("SUP-12",),
+          "a link session completes (with a callback) long after its 10 minutes"),
+    Fault("nox-completed-session-reusable", ("SUP-12",),
+          "a completed link session can be opened and completed again, sending a second callback"),
+]
+
+
+def ui_language(n: Nox, session: LinkSession | None, request: Request) -> str:
+    if n.world.faulty("nox-ui-ignores-language"):
+        return "en"
+    if session is not None:
+        return session.language
+    asked = request.query_params.get("language")
+    return asked if asked in LANGUAGES else "nl"
+
+
+def session_error(reason: str, lang: str) -> HTMLResponse:
+    text = texts(lang)
+    body = f"""<h1>{esc(text["error_heading"])}</h1>
+<p role="alert" data-testid="session-error" data-reason="{esc(reason)}">{esc(text[reason])}</p>"""
+    return page(text["error_heading"], body, lang=lang, status_code=ERROR_STATUS[reason], party=PARTY)
+
+
+def refusal(n: Nox, session: LinkSession) -> str | None:
+    """Why the session can no longer be used (``completed``, ``expired``), or None."""
+    if session.completed_at is not None and not n.world.faulty("nox-completed-session-reusable"):
+        return "completed"
+    if n.world.clock.now() > session.expires_at and not n.world.faulty("nox-session-never-expires"):
+        return "expired"
+    return None
+
+
+def open_session(n: Nox, request: Request, param: str, kind: str | None = None
+                 ) -> tuple[LinkSession | None, str, HTMLResponse | None]:
+    """``(session, language, None)`` for a usable session of ``kind`` (any kind when
+    None) named by the query parameter ``param``, else ``(None, language, refusal page)``."""
+    session = n.state.sessions.get(request.query_params.get(param, ""))
+    lang = ui_language(n, session, request)
+    if session is None or (kind is not None and session.kind != kind):
+        return None, lang, session_error("invalid", lang)
+    reason = refusal(n, session)
+    if reason:
+        return None, lang, session_error(reason, lang)
+    return session, lang, None
+
+
+def page_error(n: Nox, request: Request, status: int) -> HTMLResponse:
+    """An unknown page or wrong method under ``/ui``, in the visitor's language."""
+    lang = ui_language(n, None, request)
+    text = texts(lang)
+    message = text["method"] if status == 405 else text["not_found"]
+    body = f'<h1>NOX Energy</h1>\n<p role="alert" data-testid="page-error">{esc(message)}</p>'
+    return page("NOX Energy", body, lang=lang, status_code=status, party=PARTY)

@@ -1,0 +1,109 @@
+"""The NOX callback (``GET /callback?data=``) and the devices page (``GET /devices``).
+
+``supplier_user_id`` must be the signed-in user's id. A refused callback answers 400
+and stores nothing; a signed-out callback goes to sign-in, carrying the callback
+address as ``next``. A callback stores the payload's devices as the user's devices of
+that brand, replacing earlier ones of the same brand (NOX overwrites the linked device
+on a re-link, SUP-13); devices of other brands stay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+
+from sandbox.faults import Fault
+from sandbox.parties.partner_app.context import PARTY, Partner, partner, signed_in
+from sandbox.parties.partner_app.validation import CallbackRefused, check_payload, decode_data
+from sandbox.seed import PartnerUser
+from sandbox.web import esc, page
+
+FAULTS: list[Fault] = [
+    Fault("partner-callback-accepts-foreign-user", ("SUP-16",),
+          "a forged or replayed NOX callback made for another user is stored for the signed-in user"),
+    Fault("partner-callback-accepts-padded-data", ("SUP-16",),
+          "a callback whose data carries base64 padding ('=') is accepted"),
+    Fault("partner-callback-500-on-malformed", ("SUP-16",),
+          "a malformed callback crashes the partner app with a server error"),
+    Fault("partner-callback-stores-before-validating", ("SUP-16",),
+          "a refused callback still adds its devices to the user's devices"),
+    Fault("partner-callback-drops-devices", ("SUP-15",),
+          "after linking, the devices page shows no devices"),
+    Fault("partner-callback-keeps-old-devices", ("SUP-13",),
+          "after re-linking a brand, the old device is still listed next to the new one"),
+]
+
+
+def devices_page(p: Partner, user: PartnerUser, heading: str, note: str = "") -> HTMLResponse:
+    rows = "".join(
+        f'<li><span data-testid="device">{esc(device)}</span> · '
+        f'<span data-testid="device-brand">{esc(brand)}</span></li>\n'
+        for brand, ids in p.state.devices.get(user.id, {}).items()
+        for device in ids
+    )
+    empty = "" if rows else "<p>No devices connected yet.</p>"
+    nox_user = p.state.nox_user_ids.get(user.id)
+    nox_line = f'<p>NOX Energy user: <span data-testid="nox-user-id">{esc(nox_user)}</span></p>' if nox_user else ""
+    body = f"""<h1>{esc(heading)}</h1>
+{f"<p>{esc(note)}</p>" if note else ""}
+{nox_line}
+<ul data-testid="devices">
+{rows}</ul>
+{empty}
+<p><a href="/connect/hp">Connect a heat pump</a> · <a href="/connect/pv">Connect solar panels</a>
+ · <a href="/">Home</a></p>"""
+    return page(f"Your devices – {p.supplier_name}", body, party=PARTY)
+
+
+def store(p: Partner, user: PartnerUser, nox_user_id: str, brand: str, device_ids: list[str]) -> None:
+    p.state.nox_user_ids[user.id] = nox_user_id
+    brands = p.state.devices.setdefault(user.id, {})
+    if p.world.faulty("partner-callback-keeps-old-devices"):
+        brands[brand] = list(dict.fromkeys([*brands.get(brand, []), *device_ids]))
+    else:
+        brands[brand] = device_ids
+
+
+def store_unchecked(p: Partner, user: PartnerUser, payload: Any) -> None:
+    """The partner-callback-stores-before-validating regression: save first, check later."""
+    if not isinstance(payload, dict):
+        return
+    ids = payload.get("device_ids")
+    ids = [str(d) for d in ids] if isinstance(ids, list) else []
+    if ids:
+        store(p, user, str(payload.get("nox_user_id")), str(payload.get("brand")), ids)
+
+
+@signed_in
+async def callback(request: Request, user: PartnerUser) -> Response:
+    p = partner(request)
+    world = p.world
+    try:
+        payload = decode_data(request.query_params.getlist("data"),
+                              world.faulty("partner-callback-accepts-padded-data"))
+        if world.faulty("partner-callback-stores-before-validating"):
+            store_unchecked(p, user, payload)
+        nox_user_id, supplier_user_id, brand, device_ids = check_payload(payload)
+        if supplier_user_id != user.id and not world.faulty("partner-callback-accepts-foreign-user"):
+            raise CallbackRefused(
+                "This device link was made for another account than the one you are signed in with, "
+                "so it was not saved. Start linking again from your home page.", malformed=False,
+            )
+    except CallbackRefused as refused:
+        if refused.malformed and world.faulty("partner-callback-500-on-malformed"):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return p.error_page("Device not connected", "callback-error", f"{refused.message} Nothing was saved.", 400)
+    if world.faulty("partner-callback-drops-devices"):
+        p.state.nox_user_ids[user.id] = nox_user_id  # reads the wrong field: no devices
+    else:
+        store(p, user, nox_user_id, brand, device_ids)
+    count = len(device_ids)
+    return devices_page(p, user, "Your devices",
+                        f"Connected {count} {brand} device{'s' if count != 1 else ''} through NOX Energy.")
+
+
+@signed_in
+async def devices(request: Request, user: PartnerUser) -> Response:
+    return devices_page(partner(request), user, "Your devices")
