@@ -11,6 +11,7 @@ pytest_plugins = [
     "suite.browser_watch",
     "suite.reporting",
     "suite.living_doc",
+    "suite.rerun",
     "suite.matrix",
     "suite.contract",
     # the step definitions

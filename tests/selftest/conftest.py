@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -9,6 +10,20 @@ import pytest
 
 import sandbox
 from sandbox.server import Sandbox
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_cache_in_child_runs() -> Iterator[None]:
+    """The pytest runs that selftests start never read or write the developer's
+    .pytest_cache, so `--lf`, `--ff` and `--sw` keep meaning "my last run". A selftest
+    that needs the cache gives its run a cache of its own (``-o cache_dir=...``)."""
+    before = os.environ.get("PYTEST_ADDOPTS")
+    os.environ["PYTEST_ADDOPTS"] = f"{before or ''} -p no:cacheprovider".strip()
+    yield
+    if before is None:
+        os.environ.pop("PYTEST_ADDOPTS", None)
+    else:
+        os.environ["PYTEST_ADDOPTS"] = before
 
 
 @pytest.fixture(scope="session")
