@@ -1,7 +1,8 @@
 """The test identities the sandbox seeds (interfaces.md §4).
 
-Names and ids here must agree with ``targets/sandbox.toml``; secrets do not live in
-either. Each secret is read from the environment variable the profile names, so a
+Names and ids here must agree with ``targets/sandbox.toml`` (the suite reads them from
+there); tests/selftest/sandbox/test_seed_profile.py fails when they drift apart. Secrets
+do not live in either. Each secret is read from the environment variable the profile names, so a
 run can inject canary values, and is otherwise drawn at random per sandbox start.
 """
 
