@@ -44,6 +44,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.longrepr = text
     report.sections = [(title, redact(content)) for title, content in report.sections]
     report.user_properties = [(k, redact(str(v))) for k, v in report.user_properties]
+    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example")
+    if example:  # the outline's example, for the living document (xdist carries report attributes)
+        report.example = {str(k): redact(str(v)) for k, v in example.items()}
     return report
 
 

@@ -1,0 +1,152 @@
+"""From pytest's test reports (on the controller, under xdist too) to test records.
+
+What each report brings: the outcome and its reason (skips, pending scenarios and
+expected failures each keep theirs), the redacted failure message, the pytest-bdd step
+results (carried across xdist by ``suite.reporting``), the outline example and the
+pictures (``report.example``, ``report.pictures``), Playwright's kept artifacts, and the
+``flaky`` and ``deviation`` user properties other plugins add. A retried test keeps
+only its last attempt, and remembers how the first one failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd.reporting import test_report_context_registry
+
+from suite.living_doc.record import SEVERITY, TestRecord
+from suite.redaction import redact
+from suite.requirements import TAG
+
+ARTIFACTS = {"playwright_trace": "trace", "playwright_video": "video", "playwright_screenshot": "screenshot"}
+
+
+def short(longrepr: object, lines: int = 25) -> str:
+    crash = getattr(longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(longrepr)
+    return "\n".join(text.strip().splitlines()[:lines])
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple | list) and len(longrepr) == 3:  # a list once xdist carried it
+        reason = str(longrepr[2])
+    else:
+        reason = str(getattr(getattr(longrepr, "reprcrash", None), "message", longrepr or ""))
+    return reason.removeprefix("Skipped: ").strip()
+
+
+class Collector:
+    def __init__(self, reports_dir: Path, invocation_dir: Path) -> None:
+        self.reports_dir = reports_dir
+        self.invocation_dir = invocation_dir
+        self.tests: dict[str, TestRecord] = {}
+
+    def absorb(self, report: pytest.TestReport) -> None:
+        test = self.tests.setdefault(report.nodeid, TestRecord(report.nodeid))
+        if report.outcome == "rerun":  # pytest-rerunfailures: this attempt failed, another follows
+            test.first_failure = test.first_failure or redact(short(report.longrepr))
+            test.outcome, test.message, test.failed_steps, test.failed_step, test.pictures = "passed", "", [], "", []
+            return
+        test.duration += report.duration
+        test.requirements = sorted(set(test.requirements) | {k for k in report.keywords if TAG.match(str(k))})
+        self._properties(test, report)
+        if getattr(report, "example", None):
+            test.example = {str(k): str(v) for k, v in report.example.items()}
+        if getattr(report, "pictures", None):
+            test.pictures = [dict(p) for p in report.pictures]  # each report has all so far: the last wins
+        self._scenario(test, report)
+        self._outcome(test, report)
+
+    def _properties(self, test: TestRecord, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == "flaky":
+                test.flaky = str(value) or "passed on a retry"
+            elif key == "deviation" and str(value) not in test.deviations:
+                test.deviations.append(str(value))
+            elif key in ARTIFACTS:
+                path = Path(str(value))
+                path = path if path.is_absolute() else self.invocation_dir / path
+                kind = test.artifacts.setdefault(ARTIFACTS[key], [])
+                if str(path) not in kind:
+                    kind.append(str(path))
+
+    def _scenario(self, test: TestRecord, report: pytest.TestReport) -> None:
+        try:
+            context = test_report_context_registry.get(report)
+        except TypeError:  # subtest reports (Schemathesis' from_fixture) are not hashable
+            context = None
+        if context is None:
+            if not test.flow:
+                parts = report.nodeid.split("::")[0].split("/")
+                test.flow = "contracts" if "contracts" in parts else Path(parts[-1]).stem
+            return
+        scenario = context.scenario
+        test.scenario = scenario["name"]
+        test.flow = Path(scenario["feature"]["rel_filename"]).stem
+        for step in scenario["steps"]:
+            if step["line_number"] not in test.ran_steps:
+                test.ran_steps.append(step["line_number"])
+            if step["failed"] and step["line_number"] not in test.failed_steps:
+                test.failed_steps.append(step["line_number"])
+                test.failed_step = f"{step['keyword']} {step['name']}"
+
+    def _outcome(self, test: TestRecord, report: pytest.TestReport) -> None:
+        wasxfail = getattr(report, "wasxfail", None)
+        if wasxfail is not None and report.skipped:
+            outcome, reason = "xfailed", str(wasxfail) or "expected to fail (no reason given)"
+        elif wasxfail is not None and report.passed:
+            outcome, reason = "xpassed", str(wasxfail)
+        elif report.failed:
+            outcome, reason = "failed", ""
+            if not test.message:
+                test.message = redact(short(report.longrepr))
+                if report.when != "call":
+                    test.message = f"(while {'preparing' if report.when == 'setup' else 'cleaning up'}) {test.message}"
+        elif report.skipped:
+            reason = skip_reason(report)
+            outcome = "pending" if reason.lower().startswith("pending") else "skipped"
+            reason = reason.split(":", 1)[1].strip() if outcome == "pending" and ":" in reason else reason
+            reason = reason or "no reason given"
+        else:
+            return  # a passed phase changes nothing
+        rank = {o: i for i, o in enumerate(SEVERITY)}
+        if rank[outcome] < rank.get(test.outcome, 99) or test.outcome == "passed":
+            test.outcome, test.reason = outcome, reason
+
+    def records(self) -> list[TestRecord]:
+        return list(self.tests.values())
+
+
+def run_facts(config: pytest.Config, target: Any, started: float, finished: float) -> dict[str, Any]:
+    """What the record says about the run as a whole."""
+    from suite.living_doc.record import code_version
+
+    hosts = {}
+    if target is not None and not target.embedded:
+        from urllib.parse import urlsplit
+
+        hosts = {name: urlsplit(getattr(target.urls, key)).netloc for name, key in (
+            ("the partner app", "partner_app"), ("Nomos", "nomos_api"), ("the Nomos portal", "nomos_portal"),
+            ("NOX", "nox"))}
+    seed = None
+    try:
+        from suite.contract import settings
+
+        seed = settings(config).seed
+    except (ImportError, KeyError, AttributeError):
+        pass
+    selection = " ".join(filter(None, (
+        f"-m {config.option.markexpr!r}" if getattr(config.option, "markexpr", "") else "",
+        f"-k {config.option.keyword!r}" if getattr(config.option, "keyword", "") else "",
+        " ".join(str(a) for a in config.args if a not in config.getini("testpaths")),
+    )))
+    return {
+        "started": started, "finished": finished, **code_version(),
+        "target": {"name": getattr(target, "name", "unknown"), "description": getattr(target, "description", ""),
+                   "embedded": bool(getattr(target, "embedded", False)), "hosts": hosts},
+        "seed": seed, "selection": selection, "faults": list(getattr(target, "sandbox_faults", ()) or ()),
+        "workers": getattr(config.option, "numprocesses", None) or 1, "shards": 1,
+    }

@@ -1,0 +1,119 @@
+"""One feature as the document tells it: narrative, flow, and each scenario with its
+steps, its examples, their results, reasons and pictures. Closed unless it failed."""
+
+from __future__ import annotations
+
+import re
+
+from pytest_bdd.parser import Feature, ScenarioTemplate
+
+from suite.living_doc.features import esc, flow_id, flow_of, sequence_svg, test_function
+from suite.living_doc.pictures import Pictures
+from suite.living_doc.record import TestRecord
+from suite.living_doc.status import Status, requirement_status
+from suite.requirements import TAG
+
+SCENARIO_LABELS = {
+    "passed": "passed", "failed": "failed", "flaky": "flaky", "partial": "partly skipped", "skipped": "skipped",
+    "pending": "pending", "notrun": "not run", "exceptions": "known exception",
+}
+TEST_LABELS = {"passed": "passed", "failed": "failed", "xpassed": "passed unexpectedly", "xfailed": "known exception",
+               "skipped": "skipped", "pending": "pending"}
+TEST_CLASSES = {"xpassed": "failed", "xfailed": "exceptions"}
+
+
+def badge(key: str, label: str) -> str:
+    return f'<span class="badge b-{esc(key)}">{esc(label)}</span>'
+
+
+def test_badge(test: TestRecord) -> str:
+    if test.outcome == "passed" and test.flaky:
+        return badge("flaky", "passed on a retry")
+    return badge(TEST_CLASSES.get(test.outcome, test.outcome), TEST_LABELS.get(test.outcome, test.outcome))
+
+
+def chips(tags: list[str]) -> str:
+    return "".join(f'<span class="chip">{esc(t.removeprefix("REQ-"))}</span>' for t in tags)
+
+
+def step_words(name: str) -> str:
+    """A step as written, with an outline's <placeholders> marked as such."""
+    return re.sub(r"&lt;([^&]+)&gt;", r'<span class="param">\1</span>', esc(name))
+
+
+def outcome_notes(test: TestRecord, pictures: Pictures) -> str:
+    """Why it did not simply pass: the reason, or what went wrong and where to look."""
+    out = []
+    if test.outcome in ("failed", "xpassed"):
+        where = f"<p><b>Went wrong at:</b> {esc(test.failed_step)}</p>" if test.failed_step else ""
+        out.append(f'<div class="failure">{where}<pre>{esc(test.message)}</pre>{pictures.artifacts(test)}</div>')
+    elif test.outcome in ("skipped", "pending", "xfailed"):
+        label = {"skipped": "Skipped", "pending": "Pending", "xfailed": "Known exception"}[test.outcome]
+        out.append(f'<div class="reason"><b>{label}:</b> {esc(test.reason)}</div>')
+    if test.flaky:
+        first = f" First it failed: {test.first_failure}" if test.first_failure else ""
+        out.append(f'<div class="reason"><b>Flaky:</b> {esc(test.flaky)}.{esc(first)}</div>')
+    for deviation in test.deviations:
+        out.append(f'<div class="reason"><b>Known vendor deviation:</b> {esc(deviation)}</div>')
+    return "".join(out)
+
+
+def ordered(template: ScenarioTemplate, tests: list[TestRecord]) -> list[TestRecord]:
+    """Examples in the order the feature lists them."""
+    order = [ctx for examples in template.examples for ctx in examples.as_contexts()]
+
+    def position(test: TestRecord) -> tuple[int, str]:
+        return (order.index(test.example) if test.example in order else len(order), test.nodeid)
+
+    return sorted(tests, key=position)
+
+
+def scenario_block(feature: Feature, template: ScenarioTemplate, tests: list[TestRecord], pictures: Pictures) -> tuple[str, Status]:
+    status = requirement_status(tests)
+    tags = sorted(t for t in template.tags | feature.tags if TAG.match(t))
+    failed = {line for t in tests for line in t.failed_steps}
+    ran = {line for t in tests for line in t.ran_steps}
+    steps = []
+    for step in template.steps:
+        css = "s-failed" if step.line_number in failed else ("" if step.line_number in ran or not tests else "s-notrun")
+        steps.append(f'<li class="{css}"><span class="kw">{esc(step.keyword)}</span> {step_words(step.name)}</li>')
+    body = []
+    if template.description:
+        body.append(f'<p class="narrative">{esc(template.description.strip())}</p>')
+    body.append(f'<ul class="steps">{"".join(steps)}</ul>')
+    if template.examples and tests:
+        rows = []
+        for test in ordered(template, tests):
+            values = " \u00b7 ".join(test.example.values()) or test.example_id
+            rows.append(f"<tr><td>{esc(values)}</td><td>{test_badge(test)}</td>"
+                        f"<td>{outcome_notes(test, pictures)}{pictures.figures(test)}</td></tr>")
+        body.append(f'<table class="examples"><tr><th>Example</th><th>Result</th><th>What we saw</th></tr>{"".join(rows)}</table>')
+    else:
+        for test in tests:
+            body.append(outcome_notes(test, pictures) + pictures.figures(test))
+    if not tests:
+        body.append('<p class="note">Not part of this run.</p>')
+    function = test_function(template)
+    search = " ".join([template.name, *tags, *(v for t in tests for v in t.example.values()),
+                       *(str(p.get("caption", "")) for t in tests for p in t.pictures)]).lower()
+    examples = f' <span class="muted small">{len(tests)} examples</span>' if len(tests) > 1 else ""
+    html = (f'<details class="scn" id="scn-{esc(function)}" data-filter data-flow="{esc(flow_id(feature))}" '
+            f'data-status="{status.key}" data-search="{esc(search)}"{" open" if status.key == "failed" else ""}>'
+            f'<summary>{badge(status.key, SCENARIO_LABELS[status.key])} {esc(template.name)} {chips(tags)}{examples}</summary>'
+            f'{"".join(body)}</details>')
+    return html, status
+
+
+def feature_section(feature: Feature, by_function: dict[str, list[TestRecord]], pictures: Pictures) -> str:
+    blocks, counts = [], {}
+    for template in feature.scenarios.values():
+        html, status = scenario_block(feature, template, by_function.get(test_function(template), []), pictures)
+        blocks.append(html)
+        counts[status.key] = counts.get(status.key, 0) + 1
+    summary = " \u00b7 ".join(f"{n} {SCENARIO_LABELS[k]}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    diagram = sequence_svg(flow_of(feature))
+    flow = (f'<details class="flow"><summary>The flow, step by step (who talks to whom)</summary>{diagram}</details>'
+            if diagram else "")
+    return (f'<section class="box" id="{esc(flow_id(feature))}" data-group><h2>{esc(feature.name)}</h2>'
+            f'<p class="narrative">{esc((feature.description or "").strip())}</p>{flow}'
+            f'<p class="note">{len(blocks)} scenarios: {esc(summary)}</p>{"".join(blocks)}</section>')
