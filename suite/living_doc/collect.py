@@ -55,10 +55,18 @@ class Collector:
         self._properties(test, report)
         if getattr(report, "example", None):
             test.example = {str(k): str(v) for k, v in report.example.items()}
-        if getattr(report, "pictures", None):
-            test.pictures = [dict(p) for p in report.pictures]  # each report has all so far: the last wins
+        if not self._subtest(report):  # each report of an attempt has its pictures so far: the last wins
+            test.pictures = [dict(p) for p in getattr(report, "pictures", None) or []]
         self._scenario(test, report)
         self._outcome(test, report)
+
+    @staticmethod
+    def _subtest(report: pytest.TestReport) -> bool:
+        try:
+            hash(report)
+        except TypeError:  # Schemathesis' subtest reports are not hashable
+            return True
+        return False
 
     def _properties(self, test: TestRecord, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
@@ -83,15 +91,13 @@ class Collector:
                 parts = report.nodeid.split("::")[0].split("/")
                 test.flow = "contracts" if "contracts" in parts else Path(parts[-1]).stem
             return
-        scenario = context.scenario
+        scenario = context.scenario  # the attempt's steps so far: the last report wins
         test.scenario = scenario["name"]
         test.flow = Path(scenario["feature"]["rel_filename"]).stem
-        for step in scenario["steps"]:
-            if step["line_number"] not in test.ran_steps:
-                test.ran_steps.append(step["line_number"])
-            if step["failed"] and step["line_number"] not in test.failed_steps:
-                test.failed_steps.append(step["line_number"])
-                test.failed_step = f"{step['keyword']} {step['name']}"
+        test.ran_steps = [step["line_number"] for step in scenario["steps"]]
+        failed = [step for step in scenario["steps"] if step["failed"]]
+        test.failed_steps = [step["line_number"] for step in failed]
+        test.failed_step = f"{failed[-1]['keyword']} {failed[-1]['name']}" if failed else ""
 
     def _outcome(self, test: TestRecord, report: pytest.TestReport) -> None:
         wasxfail = getattr(report, "wasxfail", None)
