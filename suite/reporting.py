@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.junitxml import xml_key
 from _pytest.reports import TestReport
 from pytest_bdd.reporting import ReportContext, test_report_context_registry
 
 from suite.evidence import REPORTS_DIR
 from suite.redaction import known, redact, redact_bytes
+from suite.requirements import TAG
 
 BDD_KEY = "energy_suite_bdd_context"
 PLAYWRIGHT_DIR = REPORTS_DIR / "playwright"
@@ -56,6 +58,45 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     redacted); the terminal prints that text at the end, so it is redacted again."""
     if isinstance(report, TestReport) and isinstance(report.longrepr, str):
         report.longrepr = redact(report.longrepr)
+
+
+# ------------------------------------------------------------ JUnit properties
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test case in JUnit names the requirements it proves (``requirements``)."""
+    for item in items:
+        tags = sorted({m.name for m in item.iter_markers() if TAG.match(m.name)})
+        if tags and not any(key == "requirements" for key, _ in item.user_properties):
+            item.user_properties.append(("requirements", " ".join(tags)))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The JUnit test suite names the target, the commit and the contract seed."""
+    config = session.config
+    xml = config.stash.get(xml_key, None)
+    if xml is None or hasattr(config, "workerinput"):
+        return
+    from suite.living_doc.record import code_version
+    from suite.plugin import TARGET_KEY
+
+    target = config.stash.get(TARGET_KEY, None)
+    version = code_version()
+    properties = {
+        "target": getattr(target, "name", "unknown"),
+        "target_kind": "embedded sandbox" if getattr(target, "embedded", False) else "remote deployment",
+        "commit": version["commit"] + (" with local changes" if version["dirty"] else ""),
+        "code": version["code"],
+    }
+    try:
+        from suite.contract import settings
+
+        properties["contract_seed"] = str(settings(config).seed)
+    except (ImportError, KeyError):
+        pass
+    for name, value in properties.items():
+        xml.add_global_property(name, value)
 
 
 # ------------------------------------------------- pytest-bdd context across xdist
