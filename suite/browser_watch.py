@@ -1,5 +1,8 @@
 """Watching a browser: where it went, and everything it sent, received, stored and showed.
 
+Every browser context the suite opens is metered (:class:`Meter`): its requests to the
+target's hosts count against the run's request budget and keep its pace.
+
 Two levels, both handed out by the ``browser_watch`` fixture:
 
 * :class:`Watch` attaches to any browser context. It notes every request the browser
@@ -24,6 +27,7 @@ import binascii
 import contextlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +38,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 
+from suite.http import RequestLedger
 from suite.target import Target
 
 BINDING = "__suiteWatchSnapshot"
@@ -274,6 +279,55 @@ class Watches:
         for recording in self._recordings:
             recording.close()
             recording.har.unlink(missing_ok=True)
+
+
+class Meter:
+    """Books every request a browser context sends to the target's hosts on the run's
+    ledger (suite/http.py), like the API clients' requests: a request is held until its
+    slot of the run's pace, and refused (blocked) once the run's budget is spent. A
+    route sees only the first request of a redirect chain; the hops are counted as the
+    browser reports them, so a request is let through only while the budget still has
+    room for the redirects that may follow it."""
+
+    REDIRECT_ROOM = 5  # the suite's longest redirect chain (SSO: app, API, portal) and then some
+
+    def __init__(self, context: BrowserContext, hosts: frozenset[str], ledger: RequestLedger) -> None:
+        self._hosts = hosts
+        self._ledger = ledger
+        context.route(self._is_target, self._book)
+        context.on("request", self._hop)
+
+    def _is_target(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "") in self._hosts
+
+    def _book(self, route: Route) -> None:
+        wait = self._ledger.reserve("browser", keep=self.REDIRECT_ROOM)
+        if wait is None:
+            route.abort("blockedbyclient")  # the run's budget is spent: suite/budget.py stops the run
+            return
+        if wait > 0:
+            time.sleep(wait)  # the run's pace (requests_per_second), as for the API clients
+        route.fallback()
+
+    def _hop(self, request: Request) -> None:
+        if request.redirected_from is not None and self._is_target(request.url):
+            self._ledger.note("browser")
+
+
+@pytest.fixture
+def new_context(
+    new_context: Callable[..., BrowserContext], target: Target, ledger: RequestLedger
+) -> Callable[..., BrowserContext]:
+    """pytest-playwright's ``new_context`` (and so ``context`` and ``page``), every
+    context metered against the run's request budget."""
+    hosts = Places(target).hosts
+
+    def metered(**kwargs: Any) -> BrowserContext:
+        context = new_context(**kwargs)
+        Meter(context, hosts, ledger)
+        return context
+
+    return metered
 
 
 @pytest.fixture

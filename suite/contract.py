@@ -44,6 +44,7 @@ from schemathesis.transport.prepare import prepare_url
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
 
 from suite import http as policy
+from suite.budget import Costs
 from suite.evidence import REPORTS_DIR
 from suite.redaction import register
 from suite.target import ROOT, Target, allowed_hosts
@@ -54,9 +55,6 @@ THOROUGH_EXAMPLES = 200
 # Phases of Schemathesis 4 that run under pytest: the schema's examples, the coverage
 # cases derived from every constraint, and Hypothesis' generated fuzzing cases.
 PHASES = ("examples", "coverage", "fuzzing")
-# For the remote request-budget arithmetic: a case now and then costs an auth probe or
-# a 429 retry more (measured on the sandbox: about 1.6 requests per case).
-REQUESTS_PER_CASE = 2
 # Keys of answer bodies that carry a credential (OAuth token answers).
 TOKEN_KEYS = ("access_token", "refresh_token", "id_token")
 SEED_KEY = "energy_suite_contract_seed"
@@ -99,25 +97,30 @@ def parse_seed(value: str | None) -> int | None:
     raise pytest.UsageError(f"--contract-seed {value!r} is not a seed; use a non-negative integer, e.g. --contract-seed 1234")
 
 
-def vendored_operations() -> int:
-    """How many operations the vendored schemas declare (each is fuzzed)."""
+def vendored_operations() -> list[str]:
+    """The operations the vendored schemas declare (each is fuzzed), as ``POST /path``."""
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-    count = 0
+    labels = []
     for path in sorted((ROOT / "schemas").glob("*.openapi.yaml")):
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
-        count += sum(1 for item in document.get("paths", {}).values() for method in item if method in methods)
-    return max(count, 1)
+        labels += [f"{method.upper()} {route}" for route, item in document.get("paths", {}).items()
+                   for method in item if method in methods]
+    return labels
 
 
-def remote_cap(target: Target, operations: int) -> int | None:
+def remote_cap(target: Target, operations: list[str]) -> int | None:
     """Most cases per operation a remote target's request budget allows the contract
-    tests (half of it, leaving the rest to the features); None on the sandbox."""
+    tests: half of it (the rest is the features'), at what their phases were measured to
+    send per operation (suite/request_costs.toml); None on the sandbox."""
     if target.embedded:
         return None
-    return max(1, target.limits.request_budget // (2 * operations * REQUESTS_PER_CASE))
+    costs = Costs.load()
+    fixed = sum(costs.operation(label, 0) for label in operations)
+    per_case = sum(costs.line(label)[1] for label in operations) or 1.0
+    return max(1, int((target.limits.request_budget // 2 - fixed) / per_case))
 
 
-def resolve_budget(choice: str | int, target: Target, operations: int) -> tuple[int, str]:
+def resolve_budget(choice: str | int, target: Target, operations: list[str]) -> tuple[int, str]:
     quick = target.limits.contract_max_examples
     cap = remote_cap(target, operations)
     if choice == "quick":
@@ -127,13 +130,13 @@ def resolve_budget(choice: str | int, target: Target, operations: int) -> tuple[
         if cap is not None and wanted > max(cap, quick):
             allowed = max(cap, quick)
             return allowed, (f"capped from {wanted} by target {target.name!r}: request_budget "
-                             f"{target.limits.request_budget} for {operations} operations")
+                             f"{target.limits.request_budget} for {len(operations)} operations")
         return wanted, ""
     assert isinstance(choice, int)
     if cap is not None and choice > max(cap, quick):
         raise pytest.UsageError(
             f"--contract-budget {choice} is more than target {target.name!r} allows ({max(cap, quick)} cases per operation "
-            f"with request_budget {target.limits.request_budget} for {operations} operations); "
+            f"with request_budget {target.limits.request_budget} for {len(operations)} operations); "
             "lower it, use thorough, or raise [limits] request_budget in the profile")
     return choice, ""
 
@@ -193,15 +196,14 @@ def remember_tokens(content: bytes) -> None:
 
 
 class PolicedTransport(RequestsTransport):
-    """Schemathesis' requests transport under the suite's HTTP policy, with one
-    keep-alive session (cookies dropped between requests) for every request."""
+    """Schemathesis' requests transport under the suite's HTTP policy (suite/http.py, the
+    same as the httpx clients'), with one keep-alive session (cookies dropped between
+    requests) for every request."""
 
     def __init__(self, target: Target, ledger: policy.RequestLedger) -> None:
         super().__init__()
         self._serializers = REQUESTS_TRANSPORT._serializers  # shared: custom serializers apply here too
-        self._allowed = allowed_hosts(target)
-        self._ledger = ledger
-        self._pacer = policy.Pacer(ledger, target.limits.requests_per_second)
+        self._policy = policy.Policy(allowed_hosts(target), ledger)
         self._session = ManagedCookiesSession()
         self._session.headers.clear()  # like a fresh Schemathesis session: no default headers
         self.stats: dict[str, OperationStats] = {}
@@ -212,26 +214,9 @@ class PolicedTransport(RequestsTransport):
             stats.cases += 1
             stats.fingerprint = chain(stats.fingerprint, case_data(case))
         host = urlsplit(prepare_url(case, kwargs.get("base_url"))).hostname or ""
-        if host not in self._allowed:
-            raise policy.PolicyViolation(
-                f"refusing to send a request to {host}: not a host of the target profile "
-                f"(allowed: {', '.join(sorted(self._allowed))})")
         session = self._session if session in (None, _PROBE) else session
-        for attempt in range(policy.MAX_RATE_LIMIT_RETRIES + 1):
-            self._ledger.spend()
-            self._pacer.wait()
-            response = super().send(case, session=session, **kwargs)
-            stats.requests += 1
-            if response.status_code != 429 or attempt == policy.MAX_RATE_LIMIT_RETRIES:
-                break
-            delay = policy.retry_after_seconds(response)
-            if delay > policy.MAX_RETRY_AFTER_SECONDS:
-                break
-            stats.rate_limited += 1
-            stats.waited_seconds += delay
-            self._ledger.rate_limited += 1
-            self._ledger.waited_seconds += delay
-            time.sleep(delay)  # the server said when to come back: Retry-After
+        response = self._policy.send(host, lambda: RequestsTransport.send(self, case, session=session, **kwargs),
+                                     stats, source="contract")
         remember_tokens(response.content)
         return response
 

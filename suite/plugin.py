@@ -11,11 +11,11 @@ Options::
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -26,11 +26,14 @@ from steps.clients.nox import NoxClient
 from suite import http as policy
 from suite.deployment import Deployment, deployment_for
 from suite.requirements import DEFAULT_CATALOG, TAG, catalog
-from suite.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, load
+from suite.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, chosen, load
+
+# The run's request budget, a plugin of its own.
+pytest_plugins = ["suite.budget"]
 
 TARGET_KEY = pytest.StashKey[Target]()
+TARGET_PATH_KEY = "energy_suite_target"
 DEPLOYMENT_KEY = pytest.StashKey[Deployment]()  # what this worker runs against
-_CONFIG: list[pytest.Config] = []
 
 # Tags of the features, and what each selects (registered for --strict-markers).
 MARKERS = {
@@ -72,7 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for tag, requirement in requirements.items():
         config.addinivalue_line("markers", f"{tag}: {requirement.text[:80]}")
 
-    name = config.getoption("--target") or os.environ.get(TARGET_ENV) or DEFAULT_TARGET
+    worker = getattr(config, "workerinput", None)
+    name = worker[TARGET_PATH_KEY] if worker and TARGET_PATH_KEY in worker else chosen(config.getoption("--target"))
     try:
         target = load(name, sandbox_faults=tuple(config.getoption("--sandbox-fault")))
         if target.embedded and target.sandbox_faults:
@@ -81,9 +85,14 @@ def pytest_configure(config: pytest.Config) -> None:
             Faults(target.sandbox_faults)  # unknown names fail now, in one line
     except (TargetError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    if not target.embedded and not hasattr(config, "workerinput") and not config.option.collectonly:
-        check_reachable(target)
     config.stash[TARGET_KEY] = target
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker reads the profile the controller chose, by its path
+    (a worker's working directory and environment need not resolve the name alike)."""
+    node.workerinput[TARGET_PATH_KEY] = str(node.config.stash[TARGET_KEY].source)
 
 
 def pytest_bdd_apply_tag(tag: str, function: object) -> object | None:
@@ -93,11 +102,13 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> object | None:
     return None  # then pytest-bdd's default applies the marker
 
 
-def check_reachable(target: Target) -> None:
-    """Fail fast, in one line, when a remote target does not answer at all."""
+def check_reachable(target: Target, ledger: policy.RequestLedger) -> None:
+    """Fail fast, in one line, when a remote target does not answer at all (called by
+    suite/budget.py once the budget is known to cover the selection)."""
     for name in ("partner_app", "nomos_api", "nomos_portal", "nox"):
         url = getattr(target.urls, name)
         try:
+            ledger.spend("preflight")
             httpx.head(url, timeout=5)
         except httpx.HTTPError as exc:
             raise pytest.UsageError(
@@ -144,8 +155,11 @@ def target(deployment: Deployment) -> Target:
 
 
 @pytest.fixture(scope="session")
-def ledger(target: Target) -> policy.RequestLedger:
-    return policy.RequestLedger(budget=target.limits.request_budget)
+def ledger(pytestconfig: pytest.Config) -> policy.RequestLedger:
+    """The run's request budget and pace, shared by every worker (suite/budget.py)."""
+    from suite.budget import ledger_of
+
+    return ledger_of(pytestconfig)
 
 
 def _http(target: Target, ledger: policy.RequestLedger, base_url: str) -> httpx.Client:
@@ -156,7 +170,6 @@ def _http(target: Target, ledger: policy.RequestLedger, base_url: str) -> httpx.
         allowed_hosts=allowed_hosts(target),
         ledger=ledger,
         timeout=target.limits.request_timeout_seconds,
-        requests_per_second=target.limits.requests_per_second,
     )
 
 

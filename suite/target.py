@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS_DIR = ROOT / "targets"
 DEFAULT_TARGET = "sandbox"
 TARGET_ENV = "SUITE_TARGET"
+DOTENV = ROOT / ".env"
 URL_NAMES = ("partner_app", "nomos_api", "nomos_portal", "nox", "manufacturer_app")
 ASSET_TYPES = ("hp", "pv")
 # Hosts whose names say they are not production. Anything else is treated as production.
@@ -147,17 +148,28 @@ class Target:
 
 
 def profile_path(name_or_path: str) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml":
-        return candidate if candidate.is_absolute() else Path.cwd() / candidate
-    return TARGETS_DIR / f"{name_or_path}.toml"
+    """A name in targets/, or a path to a .toml file: absolute, or relative to the working
+    directory, else to the checkout (where ``.env`` lives)."""
+    candidate = Path(name_or_path).expanduser()
+    if candidate.suffix != ".toml":
+        return TARGETS_DIR / f"{name_or_path}.toml"
+    if candidate.is_absolute():
+        return candidate
+    here = Path.cwd() / candidate
+    return here if here.exists() or not (ROOT / candidate).exists() else ROOT / candidate
 
 
-def environment() -> dict[str, str]:
+def environment(dotenv: Path = DOTENV) -> dict[str, str]:
     """The process environment over the values of ``.env`` (the environment wins)."""
-    values = {k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None}
+    values = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
     values.update(os.environ)
     return values
+
+
+def chosen(option: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The profile a run uses: ``--target``, else ``SUITE_TARGET`` (the environment, then
+    ``.env``), else the embedded sandbox."""
+    return option or (environment() if env is None else env).get(TARGET_ENV) or DEFAULT_TARGET
 
 
 class _Reader:

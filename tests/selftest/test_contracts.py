@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from suite.contract import THOROUGH_EXAMPLES, resolve_budget, vendored_operations
+from suite.budget import Costs
+from suite.contract import THOROUGH_EXAMPLES, remote_cap, resolve_budget, vendored_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = "tests/contracts/test_api_contracts.py"
@@ -47,7 +48,7 @@ def test_thorough_budget_passes_and_every_operation_has_its_own_id(tmp_path: Pat
     assert done.returncode == 0, done.stdout[-3000:]
     counts = summary(tmp_path)
     assert counts["max_examples"] >= THOROUGH_EXAMPLES
-    assert len(counts["operations"]) == vendored_operations()
+    assert sorted(counts["operations"]) == sorted(vendored_operations())
     few = {op: stats["cases"] for op, stats in counts["operations"].items() if stats["cases"] < THOROUGH_EXAMPLES}
     assert not few, f"operations fuzzed with fewer than {THOROUGH_EXAMPLES} cases: {few}"
     names = [case.get("name", "") for case in ET.parse(tmp_path / "junit.xml").iter("testcase")
@@ -107,8 +108,8 @@ def remote(budget: int = 600, quick: int = 10) -> Any:
     return SimpleNamespace(name="staging", embedded=False, limits=limits)
 
 
-def test_remote_targets_cap_the_budget() -> None:
-    operations = 5
+def test_remote_targets_cap_the_budget_by_what_the_phases_send() -> None:
+    operations = vendored_operations()
     examples, note = resolve_budget("thorough", remote(), operations)
     assert examples < THOROUGH_EXAMPLES and "capped" in note
     assert resolve_budget("quick", remote(), operations) == (10, "")
@@ -116,3 +117,12 @@ def test_remote_targets_cap_the_budget() -> None:
         resolve_budget(500, remote(), operations)
     sandbox = SimpleNamespace(name="sandbox", embedded=True, limits=SimpleNamespace(request_budget=50, contract_max_examples=25))
     assert resolve_budget("thorough", sandbox, operations) == (THOROUGH_EXAMPLES, "")
+    # With room for it, the cap is what the measured phases allow within half the budget.
+    costs = Costs.load()
+    cap = remote_cap(remote(budget=2_000), operations)
+    assert cap is not None and cap > 1
+    assert sum(costs.operation(op, cap) for op in operations) <= 1_000 < sum(costs.operation(op, cap + 1) for op in operations)
+
+
+def test_every_operation_has_a_measured_cost() -> None:
+    assert sorted(Costs.load().operations) == sorted(vendored_operations()), "run scripts/measure_requests.py"

@@ -10,7 +10,7 @@ import pytest
 
 import sandbox
 from sandbox.server import Sandbox
-from suite.http import PolicyViolation, RequestLedger, client, retry_after_seconds
+from suite.http import BudgetSpent, PolicyViolation, RequestLedger, client, retry_after_seconds
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_budget_is_a_hard_limit(sbx: Sandbox) -> None:
     with client(sbx.urls.control, allowed_hosts=frozenset({"127.0.0.1"}), ledger=ledger, timeout=5) as control:
         control.get("/health")
         control.get("/health")
-        with pytest.raises(PolicyViolation, match="request budget of 2"):
+        with pytest.raises(BudgetSpent, match="request budget of 2"):
             control.get("/health")
 
 
