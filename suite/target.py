@@ -87,6 +87,7 @@ class AssetBrands:
     other_type_brand: str
     accounts: tuple[BrandAccount, ...]
     terms_account: BrandAccount
+    offered: tuple[str, ...] = ()  # every brand the target offers for this asset type (the brand split)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,12 @@ class _Reader:
             return Secret("", f"${name}")
         return Secret(value, f"${name}")
 
+    def brand_split(self, key: str) -> tuple[str, ...]:
+        offered = self.get(f"{key}.offered", list)
+        if not offered or not all(isinstance(b, str) and b for b in offered):
+            raise TargetError(f"target profile {self.path.name}: `{key}.offered` must list the brand slugs offered")
+        return tuple(offered)
+
     def account(self, key: str, node: Any) -> BrandAccount:
         if not isinstance(node, dict):
             raise TargetError(f"target profile {self.path.name}: `{key}` must be a table with username, password, device_id")
@@ -282,7 +289,18 @@ def load(
             other_type_brand=r.get(f"{key}.other_type_brand"),
             accounts=accounts,
             terms_account=r.account(f"{key}.terms_account", r.get(f"{key}.terms_account", dict)),
+            offered=r.brand_split(key),
         )
+        named = {"brand": brands[asset].brand, "terms_brand": brands[asset].terms_brand}
+        for name, brand in named.items():
+            if brand not in brands[asset].offered:
+                raise TargetError(f"target profile {path.name}: `{key}.{name}` = {brand!r} is not in `{key}.offered`; add it")
+        if brands[asset].other_type_brand in brands[asset].offered:
+            raise TargetError(f"target profile {path.name}: `{key}.other_type_brand` must not be in `{key}.offered`")
+    both = set(brands["hp"].offered) & set(brands["pv"].offered)
+    if both:
+        raise TargetError(f"target profile {path.name}: brand(s) {', '.join(sorted(both))} offered for both asset types; "
+                          "each brand belongs to one")
 
     target = Target(
         name=r.get("target.name"),

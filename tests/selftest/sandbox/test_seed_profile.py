@@ -89,3 +89,10 @@ def test_nomos_client_and_lifetimes_agree(profile: Target, seed: Seed) -> None:
     assert env_name(profile.nomos.client_secret) == "NOMOS_CLIENT_SECRET"
     assert profile.magic_link_lifetime == MAGIC_LINK_LIFETIME_SECONDS
     assert profile.portal_session_lifetime == PORTAL_SESSION_LIFETIME_SECONDS
+
+
+def test_the_brand_split_agrees(profile: Target) -> None:
+    for asset, brands in profile.brands.items():
+        assert set(brands.offered) == set(BRANDS_BY_ASSET[asset]), (
+            f"{asset}: only in the profile {sorted(set(brands.offered) - set(BRANDS_BY_ASSET[asset]))}, "
+            f"only in the seed {sorted(set(BRANDS_BY_ASSET[asset]) - set(brands.offered))}")
