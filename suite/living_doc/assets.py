@@ -8,7 +8,7 @@ a{color:#1d4ed8}main{max-width:1180px;margin:0 auto;padding:0 24px 40px}
 header.verdict{padding:18px 24px 16px;color:#fff}header .in{max-width:1180px;margin:0 auto}
 .tone-green{background:#166534}.tone-amber{background:#92400e}.tone-red{background:#991b1b}
 header .kicker{font-size:13px;opacity:.85;letter-spacing:.02em}
-header h1{font-size:22px;line-height:1.35;margin:4px 0 8px;font-weight:650}
+header h1{font-size:21px;line-height:1.35;margin:4px 0 8px;font-weight:400}header h1 b{font-weight:700}
 header .meta{font-size:13.5px;opacity:.92}header a{color:#fff}
 .cards{display:grid;grid-template-columns:repeat(3,1fr);gap:14px;margin:16px 0}
 .card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:12px 16px;font-size:14px}

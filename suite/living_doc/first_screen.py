@@ -41,10 +41,16 @@ def header(record: RunRecord, tone: str, sentence: str) -> str:
     finished = time.strftime("%A %d %B %Y, %H:%M UTC", time.gmtime(float(run.get("finished") or time.time())))
     changed = " with local changes" if run.get("dirty") else ""
     return (f'<header class="verdict tone-{tone}"><div class="in"><div class="kicker">Energy integrations \u00b7 '
-            f"living documentation \u00b7 the partner app with Nomos and NOX</div><h1 id=\"verdict\">{esc(sentence)}</h1>"
+            f"living documentation \u00b7 the partner app with Nomos and NOX</div><h1 id=\"verdict\">{verdict_html(sentence)}</h1>"
             f'<div class="meta">Checked against {esc(target_words(run.get("target", {})))}. {esc(finished)} \u00b7 '
             f"took {esc(duration(seconds_of(record)))} \u00b7 code version {esc(run.get('commit', 'unknown'))}{changed}"
             f' \u00b7 <a href="#glossary">what the words mean</a></div></div></header>')
+
+
+def verdict_html(sentence: str) -> str:
+    """The sentence, its first clause (the verdict proper) in bold."""
+    head, sep, rest = sentence.partition("; ")
+    return f"<b>{esc(head)}</b>{esc(sep)}<span class=\"rest\">{esc(rest)}</span>" if sep else f"<b>{esc(head)}</b>"
 
 
 def changes_card(changes: hist.Changes, record: RunRecord) -> str:
@@ -121,7 +127,9 @@ def numbers_card(record: RunRecord, statuses: dict[str, Status], pictures: int) 
     checks = count(len(scenarios), "scenario check") + " (each example counts)"
     if others:
         checks += f", {count(others, 'contract check')}"
-    return (f'<div class="card"><h2>This run in numbers</h2><p><b>{count(len(statuses), "requirement")}</b>: '
+    failed = [t for t in record.tests if t.outcome in ("failed", "xpassed")]
+    failures = f"<h3>Failed ({len(failed)})</h3>{listing([link(t) for t in failed], 4)}" if failed else ""
+    return (f'<div class="card"><h2>This run</h2>{failures}<p><b>{count(len(statuses), "requirement")}</b>: '
             f"{esc(reqs)}.</p><p>{checks}; {count(pictures, 'picture')}.</p>"
             f"<p>It took {esc(duration(seconds_of(record)))}.</p>"
             f'<p class="note"><a href="#requirements">Requirements</a> \u00b7 <a href="#glossary">What the words '

@@ -95,7 +95,8 @@ def verdict(statuses: dict[str, Status], requirements: dict[str, Requirement], b
         for tag in keys[:limit]:
             req = requirements.get(tag)
             said = plain_requirement(req.id, req.text).rstrip(".") if req and words else ""
-            said = said[:1].lower() + said[1:]
+            first = said.split(" ", 1)[0]
+            said = said if len(first) > 1 and first.isupper() else said[:1].lower() + said[1:]  # "NOX ..." stays
             parts.append(f"{tag.removeprefix('REQ-')} ({said})" if said else tag.removeprefix("REQ-"))
         more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
         return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 and not more else ", ".join(parts)) + more
