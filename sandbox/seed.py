@@ -41,6 +41,26 @@ BRANDS_BY_ASSET = {"hp": HP_BRANDS, "pv": PV_BRANDS}
 ALL_BRANDS = tuple(sorted(HP_BRANDS + PV_BRANDS))
 # Brands whose sign-in page asks the user to accept the manufacturer's terms.
 TERMS_BRANDS = frozenset({"vaillant", "huawei"})
+# The other reading (World.variant "other"): makers of both kinds of device sit with the
+# solar inverters instead, and the usual brands ask for their terms too ("Depending on
+# the brand, the user also accepts the manufacturer's terms"). targets/sandbox-other.toml
+# lists the same split.
+BOTH_KINDS = ("lg", "panasonic", "samsung")
+OTHER_BRANDS_BY_ASSET = {
+    "hp": tuple(b for b in HP_BRANDS if b not in BOTH_KINDS),
+    "pv": tuple(sorted(PV_BRANDS + BOTH_KINDS)),
+}
+OTHER_TERMS_BRANDS = TERMS_BRANDS | {"daikin", "sma"}
+
+
+def brand_split(variant: str) -> dict[str, tuple[str, ...]]:
+    """Which brands NOX offers for each asset type, in the sandbox's reading ``variant``."""
+    return OTHER_BRANDS_BY_ASSET if variant == "other" else BRANDS_BY_ASSET
+
+
+def terms_brands(variant: str) -> frozenset[str]:
+    """The brands whose sign-in page asks for their terms, in the reading ``variant``."""
+    return OTHER_TERMS_BRANDS if variant == "other" else TERMS_BRANDS
 LANGUAGES = ("nl", "en", "fr", "es")
 # Display names where the slug's title case would be wrong.
 _DISPLAY = {

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.faults import Faults
 from sandbox.seed import Seed
-from sandbox.world import Clock, Urls, World
+from sandbox.world import VARIANTS, Clock, Urls, World
 
 # party name -> (module, loopback address)
 PARTIES: dict[str, tuple[str, str]] = {
@@ -110,14 +110,19 @@ class Sandbox:
         self.stop()
 
 
-def start(faults: Iterable[str] = (), seed: Seed | None = None, rate_limit_every: int = 0) -> Sandbox:
+def start(faults: Iterable[str] = (), seed: Seed | None = None, rate_limit_every: int = 0,
+          variant: str = "default") -> Sandbox:
     """Start all parties and return once every one of them accepts connections.
 
-    ``rate_limit_every=N`` answers every N-th API request with 429 and Retry-After."""
+    ``rate_limit_every=N`` answers every N-th API request with 429 and Retry-After;
+    ``variant="other"`` takes the other reading of the docs wherever they leave room."""
     active = Faults(faults)  # unknown names fail here, before anything listens
+    if variant not in VARIANTS:
+        raise SandboxStartError(f"unknown sandbox variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     sockets = {name: _bind(host) for name, (_, host) in PARTIES.items()}
     origins = {name: "http://{}:{}".format(*sock.getsockname()) for name, sock in sockets.items()}
-    world = World(clock=Clock(), faults=active, seed=seed or Seed.from_environment(), urls=Urls(**origins))
+    world = World(clock=Clock(), faults=active, seed=seed or Seed.from_environment(), urls=Urls(**origins),
+                  variant=variant)
 
     servers: list[tuple[uvicorn.Server, socket.socket]] = []
     rate_limits: dict[str, RateLimit] = {}

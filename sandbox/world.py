@@ -47,6 +47,12 @@ class Urls:
         return f"{self.control}/clock"
 
 
+# Where the vendor pages and interfaces.md leave room, the parties take one reading by
+# default and another in the "other" variant (sandbox/README.md, "Two readings"). The
+# faults are honoured on the default reading; the other one proves the suite accepts both.
+VARIANTS = ("default", "other")
+
+
 @dataclass
 class World:
     clock: Clock
@@ -55,6 +61,16 @@ class World:
     urls: Urls
     # Free-form per-party state; each party keeps its own key (e.g. "nomos", "nox").
     state: dict[str, object] = field(default_factory=dict)
+    variant: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown sandbox variant {self.variant!r}; choose one of {', '.join(VARIANTS)}")
+
+    @property
+    def other(self) -> bool:
+        """True when the parties take the other reading wherever the docs leave room."""
+        return self.variant == "other"
 
     def faulty(self, name: str) -> bool:
         """True when the named fault is switched on. Names are checked against the catalog."""

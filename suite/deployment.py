@@ -16,7 +16,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from suite.target import URL_NAMES, Target, Urls, bind_embedded
+from suite.target import DEFAULT_TARGET, URL_NAMES, Target, TargetError, Urls, bind_embedded
+
+# The embedded sandbox's readings of the docs (sandbox/README.md, "Two readings") and the
+# profile each is written for: the other reading has its own lifetimes and brand split.
+VARIANT_PROFILES = {"default": DEFAULT_TARGET, "other": f"{DEFAULT_TARGET}-other"}
+SANDBOX_VARIANTS = tuple(VARIANT_PROFILES)
+
+
+def profile_for_variant(name: str, variant: str) -> str:
+    """The profile to load: the variant's own when the run did not choose another."""
+    return VARIANT_PROFILES[variant] if name == DEFAULT_TARGET else name
+
+
+def variant_for(profile: Target, asked: str = "default") -> str:
+    """The reading to start the sandbox in: the one asked for, else the one the profile is
+    written for (``--target sandbox-other`` alone is enough)."""
+    if asked != "default" and not profile.embedded:
+        raise TargetError(f"--sandbox-variant only applies to the embedded sandbox, not to target {profile.name!r}")
+    written = next((v for v, name in VARIANT_PROFILES.items() if name == profile.source.stem), "default")
+    return asked if asked != "default" else written
 
 
 class Deployment(Protocol):
@@ -64,7 +83,8 @@ class EmbeddedSandbox:
         from sandbox.seed import Seed
 
         seed = Seed.from_environment()
-        running = sandbox.start(self.profile.sandbox_faults, seed=seed, rate_limit_every=self.rate_limit_every)
+        running = sandbox.start(self.profile.sandbox_faults, seed=seed, rate_limit_every=self.rate_limit_every,
+                                variant=self.variant)
         self._running = running
         urls = running.urls
         bound = Urls(**{name: getattr(urls, name) for name in URL_NAMES}, clock=urls.clock)
@@ -81,8 +101,8 @@ class EmbeddedSandbox:
         self._running.world.faults.replace(list(names))  # type: ignore[attr-defined]
 
 
-def deployment_for(profile: Target, rate_limit_every: int = 0) -> Deployment:
+def deployment_for(profile: Target, rate_limit_every: int = 0, variant: str = "default") -> Deployment:
     """The deployment a checked profile describes."""
     if profile.embedded:
-        return EmbeddedSandbox(profile, rate_limit_every=rate_limit_every)
+        return EmbeddedSandbox(profile, rate_limit_every=rate_limit_every, variant=variant_for(profile, variant))
     return RemoteDeployment(profile)

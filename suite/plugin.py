@@ -24,7 +24,7 @@ from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
 from steps.clients.nox import NoxClient
 from suite import http as policy
-from suite.deployment import Deployment, deployment_for
+from suite.deployment import SANDBOX_VARIANTS, Deployment, deployment_for, profile_for_variant, variant_for
 from suite.requirements import DEFAULT_CATALOG, TAG, catalog
 from suite.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, chosen, load
 
@@ -61,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="switch on a sandbox fault (repeatable); `python -m sandbox --list-faults` lists them")
     group.addoption("--sandbox-rate-limit", type=int, default=0, metavar="N",
                     help="the embedded sandbox answers every N-th API request with 429 and Retry-After")
+    group.addoption("--sandbox-variant", choices=SANDBOX_VARIANTS, default="default",
+                    help="the embedded sandbox's reading of the docs where they leave room; 'other' takes the "
+                         "second reading, with its profile targets/sandbox-other.toml")
     group.addoption("--real-time-waits", action="store_true",
                     help="on a target without a test clock, wait in real time instead of skipping")
 
@@ -77,8 +80,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     worker = getattr(config, "workerinput", None)
     name = worker[TARGET_PATH_KEY] if worker and TARGET_PATH_KEY in worker else chosen(config.getoption("--target"))
+    name = profile_for_variant(name, config.getoption("--sandbox-variant"))
     try:
         target = load(name, sandbox_faults=tuple(config.getoption("--sandbox-fault")))
+        variant_for(target, config.getoption("--sandbox-variant"))  # a remote target has no variant
         if target.embedded and target.sandbox_faults:
             from sandbox.faults import Faults
 
@@ -140,7 +145,8 @@ def run() -> Run:
 def deployment(pytestconfig: pytest.Config) -> Iterator[Deployment]:
     """What this worker runs against: the embedded sandbox (started here, once per
     worker) or a remote deployment (suite/deployment.py is the seam)."""
-    chosen = deployment_for(pytestconfig.stash[TARGET_KEY], pytestconfig.getoption("--sandbox-rate-limit"))
+    chosen = deployment_for(pytestconfig.stash[TARGET_KEY], pytestconfig.getoption("--sandbox-rate-limit"),
+                            pytestconfig.getoption("--sandbox-variant"))
     pytestconfig.stash[DEPLOYMENT_KEY] = chosen
     try:
         yield chosen

@@ -2,7 +2,7 @@
 
 One origin serves every brand at ``/{brand}/authorize?session=<NOX link token>&language=``
 (sandbox/README.md, supplier-initiated link). The page asks for the brand account's
-username and password and, for the brands in ``sandbox.seed.TERMS_BRANDS``, for the
+username and password and, for the brands in ``sandbox.seed.terms_brands``, for the
 manufacturer's terms of service. On success it issues a one-time authorization code for
 that NOX session and sends the browser back to
 ``{nox}/ui/brand-return?session=<token>&code=<code>``. NOX exchanges the code over
@@ -23,6 +23,8 @@ Assumptions (the vendor documents no brand page; these are the sandbox's choices
 - Wrong username or password: 401; terms not accepted: 400; both re-render the form
   with a ``role="alert"`` message. Unknown brand slug: 404 page.
 - Form bodies are URL-encoded (plain HTML forms); anything else reads as an empty form.
+- The other reading (``world.other``): more brands ask for their terms, and the form
+  posts to its absolute address, because NOX serves the page at its own link.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from sandbox.faults import Fault
-from sandbox.seed import ALL_BRANDS, LANGUAGES, TERMS_BRANDS, display_name
+from sandbox.seed import ALL_BRANDS, LANGUAGES, display_name, terms_brands
 from sandbox.web import esc, html_errors, json_response, page, read_form
 from sandbox.world import World
 
@@ -128,6 +130,8 @@ TEXT: dict[str, dict[str, str]] = {
 def build_app(world: World) -> Starlette:
     state = world.state["brands"] = BrandState()
     seed = world.seed
+    asks_terms = terms_brands(world.variant)
+    form_origin = world.urls.brands if world.other else ""
 
     def language(value: str | None) -> str:
         if world.faulty("brand-ignores-language"):
@@ -140,13 +144,13 @@ def build_app(world: World) -> Starlette:
         text = {key: value.format(brand=name) for key, value in TEXT[lang].items()}
         alert = f'<p role="alert" data-testid="brand-error">{esc(error)}</p>' if error else ""
         terms = ""
-        if brand in TERMS_BRANDS:
+        if brand in asks_terms:
             terms = f"""<p><input type="checkbox" id="accept_terms" name="accept_terms" value="yes"
  data-testid="brand-accept-terms"> <label for="accept_terms" style="display:inline">{esc(text["terms"])}</label></p>"""
         body = f"""<h1>{esc(text["heading"])}</h1>
 <p>{esc(text["intro"])}</p>
 {alert}
-<form data-testid="brand-login" data-brand="{esc(brand)}" method="post" action="/{esc(brand)}/authorize">
+<form data-testid="brand-login" data-brand="{esc(brand)}" method="post" action="{esc(form_origin)}/{esc(brand)}/authorize">
 <input type="hidden" name="session" value="{esc(session)}">
 <input type="hidden" name="language" value="{esc(lang)}">
 <label for="username">{esc(text["username"])}</label>
@@ -193,7 +197,7 @@ def build_app(world: World) -> Starlette:
         account = seed.brand_account(username)
         if account is None or account.brand != brand or not password_ok(form.get("password", "")):
             return sign_in_page(brand, session, lang, username, TEXT[lang]["bad_credentials"], 401)
-        if brand in TERMS_BRANDS and form.get("accept_terms") != "yes" and not world.faulty("brand-terms-not-required"):
+        if brand in asks_terms and form.get("accept_terms") != "yes" and not world.faulty("brand-terms-not-required"):
             error = TEXT[lang]["terms_required"].format(brand=display_name(brand))
             return sign_in_page(brand, session, lang, username, error, 400)
         code = secrets.token_urlsafe(24)

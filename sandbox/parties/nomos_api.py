@@ -8,6 +8,13 @@ Assumptions (the vendor is silent):
 - a magic link lives ``MAGIC_LINK_LIFETIME_SECONDS`` (300 s) on the test clock;
 - an access token is a JWT signed with HS256 by a per-start key, ``exp`` on the test clock;
 - a customer without a subscription gets ``{portal}/start?token_hash=…&type=magiclink``.
+
+The other reading (``world.other``, sandbox/README.md "Two readings"): links live 900 s
+and portal sessions 1800 s (targets/sandbox-other.toml); every link is
+``{portal}/?next=%2F…&type=magiclink&token_hash=…`` (``next`` encoded and first, the
+token last), a customer without a subscription with ``next=/start``; a body that does
+not follow the request schema is 422 (400 only when it is not JSON at all), and a wrong
+``grant_type`` 400.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -31,6 +39,8 @@ from sandbox.world import World
 
 MAGIC_LINK_LIFETIME_SECONDS = 300
 PORTAL_SESSION_LIFETIME_SECONDS = 28800
+OTHER_MAGIC_LINK_LIFETIME_SECONDS = 900
+OTHER_PORTAL_SESSION_LIFETIME_SECONDS = 1800
 TOKEN_LIFETIME_SECONDS = 3600
 DOCS = "https://docs.nomos.energy/api-references/errors/"
 CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
@@ -66,6 +76,14 @@ class NomosStore:
     links: dict[str, MagicLink] = field(default_factory=dict)
     # portal session id -> (customer id, expires at)
     sessions: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def magic_link_lifetime(world: World) -> int:
+    return OTHER_MAGIC_LINK_LIFETIME_SECONDS if world.other else MAGIC_LINK_LIFETIME_SECONDS
+
+
+def portal_session_lifetime(world: World) -> int:
+    return OTHER_PORTAL_SESSION_LIFETIME_SECONDS if world.other else PORTAL_SESSION_LIFETIME_SECONDS
 
 
 def nomos_store(world: World) -> NomosStore:
@@ -142,7 +160,7 @@ def build_app(world: World) -> Starlette:
         if not isinstance(body, dict) or "grant_type" not in body:
             return error(400, "invalid_type in 'grant_type': Required")
         if body["grant_type"] != "client_credentials":
-            return error(422, "invalid_enum_value in 'grant_type': Expected 'client_credentials'")
+            return error(400 if world.other else 422, "invalid_enum_value in 'grant_type': Expected 'client_credentials'")
         now = world.clock.now()
         answer = {
             "access_token": issue_token(store, now, client_id), "token_type": "Bearer",
@@ -173,13 +191,14 @@ def build_app(world: World) -> Starlette:
         body, problem = await read_json(request)
         if problem:
             return error(400, problem)
+        invalid = 422 if world.other else 400  # JSON that breaks the request schema
         if not isinstance(body, dict):
-            return error(400, "invalid_type: Expected object")
+            return error(invalid, "invalid_type: Expected object")
         customer_id = body.get("customerId")
         if customer_id is None:
-            return error(400, "invalid_type in 'customerId': Required")
+            return error(invalid, "invalid_type in 'customerId': Required")
         if not isinstance(customer_id, str):
-            return error(400, f"invalid_type in 'customerId': Expected string, received {type(customer_id).__name__}")
+            return error(invalid, f"invalid_type in 'customerId': Expected string, received {type(customer_id).__name__}")
         if not customer_id.strip():
             return error(422, "too_small in 'customerId': must not be empty")
         customer = world.seed.customer(customer_id)
@@ -188,7 +207,11 @@ def build_app(world: World) -> Starlette:
         token_hash = secrets.token_hex(20)
         store.links[token_hash] = MagicLink(customer_id, world.clock.now())
         kind = "" if world.faulty("nomos-link-missing-type") else "&type=magiclink"
-        if customer is not None and not customer.has_subscription and not world.faulty("nomos-no-checkout-link"):
+        checkout = customer is not None and not customer.has_subscription and not world.faulty("nomos-no-checkout-link")
+        if world.other:
+            destination = urlencode({"next": "/start" if checkout else "/overview"})
+            link = f"{world.urls.nomos_portal}/?{destination}{kind}&token_hash={token_hash}"
+        elif checkout:
             link = f"{world.urls.nomos_portal}/start?token_hash={token_hash}{kind}"
         else:
             link = f"{world.urls.nomos_portal}/?token_hash={token_hash}{kind}&next=/overview"

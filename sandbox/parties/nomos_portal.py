@@ -1,9 +1,13 @@
 """The Nomos customer portal: magic-link verification, sessions, hub, invoices, checkout.
 
-A link works once and for ``MAGIC_LINK_LIFETIME_SECONDS``; a tampered or invented
-token is refused; ``next`` is followed only when it is a path on the portal. Each
-magic link starts an independent session (HttpOnly cookie) that lasts
-``PORTAL_SESSION_LIFETIME_SECONDS`` and ends only by its own sign-out or expiry.
+A link works once and for the magic link's lifetime (``nomos_api``); a tampered or
+invented token is refused; ``next`` is followed only when it is a path on the portal.
+Each magic link starts an independent session (HttpOnly cookie) that lasts the portal
+session's lifetime and ends only by its own sign-out or expiry.
+
+The other reading (``world.other``): a refused link is answered 403, not 401, with
+other words and markup: the ``link-error`` alert stands above the ``portal-signed-out``
+section instead of inside it.
 """
 
 from __future__ import annotations
@@ -17,12 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from sandbox.faults import Fault
-from sandbox.parties.nomos_api import (
-    MAGIC_LINK_LIFETIME_SECONDS,
-    PORTAL_SESSION_LIFETIME_SECONDS,
-    NomosStore,
-    nomos_store,
-)
+from sandbox.parties.nomos_api import NomosStore, magic_link_lifetime, nomos_store, portal_session_lifetime
 from sandbox.seed import NomosCustomer
 from sandbox.web import esc, page, requires
 from sandbox.world import World
@@ -60,10 +59,19 @@ def build_app(world: World) -> Starlette:
     seen: set[str] = set()
 
     def signed_out(status: int = 200, refused: str = "") -> Response:
+        if world.other:
+            return other_signed_out(refused)
         alert = f'<p role="alert" data-testid="link-error">{esc(refused)}</p>' if refused else ""
         return page("Signed out", f'<div data-testid="portal-signed-out"><h1>You are signed out</h1>{alert}'
                     "<p>Open your energy account again from your energy supplier's app.</p></div>",
                     status_code=status, party=PARTY)
+
+    def other_signed_out(refused: str) -> Response:
+        alert = (f'<div role="alert" data-testid="link-error"><strong>We could not sign you in.</strong> '
+                 f'{esc(refused)}</div>') if refused else ""
+        return page("Nomos", f'{alert}<section data-testid="portal-signed-out"><h2>Not signed in</h2>'
+                    "<p>Your energy supplier's app opens your account for you.</p></section>",
+                    status_code=403 if refused else 200, party=PARTY)
 
     def customer_of(request: Request) -> NomosCustomer | None:
         sid = request.cookies.get(COOKIE, "")
@@ -91,7 +99,7 @@ def build_app(world: World) -> Starlette:
             return None, "This sign-in link is not valid."
         if link.used and not world.faulty("portal-link-reusable"):
             return None, "This sign-in link has already been used."
-        if world.clock.now() - link.issued_at > MAGIC_LINK_LIFETIME_SECONDS and not world.faulty("portal-link-never-expires"):
+        if world.clock.now() - link.issued_at > magic_link_lifetime(world) and not world.faulty("portal-link-never-expires"):
             return None, "This sign-in link has expired."
         link.used = True
         return world.seed.customer(link.customer_id), ""
@@ -101,7 +109,7 @@ def build_app(world: World) -> Starlette:
 
     def start_session(response: Response, customer: NomosCustomer) -> Response:
         sid = secrets.token_urlsafe(24)
-        store.sessions[sid] = (customer.id, world.clock.now() + PORTAL_SESSION_LIFETIME_SECONDS)
+        store.sessions[sid] = (customer.id, world.clock.now() + portal_session_lifetime(world))
         response.set_cookie(COOKIE, sid, httponly=True, samesite="lax", path="/")
         return response
 

@@ -42,10 +42,10 @@ async def ui(request: Request) -> Response:
     n = nox(request)
     session, lang, refused = open_session(n, request, "token")
     if refused or session is None:
-        return refused or session_error("invalid", lang)
+        return refused or session_error("invalid", lang, n.world.other)
     if session.kind == "manufacturer":
         return ui_manufacturer.supplier_picker(n, session, lang)
-    return ui_supplier.start(n, session, lang)
+    return await ui_supplier.start(n, session, lang)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -62,6 +62,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def build_app(world: World) -> Starlette:
     state = world.state["nox"] = NoxState()
+    # The other reading names the session in the path of link_url and of the supplier's return.
+    other_routes = [
+        Route("/ui/session/{token}", ui, methods=["GET"]),
+        Route("/ui/supplier-return/{state}", ui_manufacturer.supplier_return, methods=["GET"]),
+    ] if world.other else []
     app = Starlette(
         routes=[
             Route("/v2/supplier/link-sessions", supplier_api.create_supplier_session, methods=["POST"]),
@@ -72,6 +77,7 @@ def build_app(world: World) -> Starlette:
             Route("/ui/brand-return", ui_supplier.brand_return, methods=["GET"]),
             Route("/ui/suppliers/{slug}", ui_manufacturer.choose_supplier, methods=["GET"]),
             Route("/ui/supplier-return", ui_manufacturer.supplier_return, methods=["GET"]),
+            *other_routes,
         ],
         exception_handlers={HTTPException: http_error},
     )

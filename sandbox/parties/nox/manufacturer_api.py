@@ -5,14 +5,16 @@
   sign-in (*assumed* shape, interfaces.md §2). It checks, in order: key (401), body
   (400), state unknown or of another supplier (404), already confirmed (409), expired
   (410). It then maps the NOX user of the manufacturer user to
-  ``(supplier, supplier_user_id)``.
+  ``(supplier, supplier_user_id)``. The other reading (``world.other``) refuses every
+  unknown, used or expired state alike, as OAuth does: 400 ``invalid_grant``; and its
+  ``redirect_url`` names the state in the path.
 """
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -107,13 +109,19 @@ async def post_login_redirect(request: Request) -> Response:
     except Invalid as exc:
         return error(400, "validation_error", str(exc))
     auth = state.auth_sessions.get(nox_state)
+
+    def refused(status: int, code: str, message: str) -> Response:
+        return error(400, "invalid_grant", message) if world.other else error(status, code, message)
+
     if auth is None or auth.supplier != supplier.name:
-        return error(404, "not_found", "No authentication session has this state.")
+        return refused(404, "not_found", "No authentication session has this state.")
     if auth.supplier_user_id is not None and not world.faulty("nox-post-login-state-reusable"):
-        return error(409, "already_used", "This authentication session was already completed.")
+        return refused(409, "already_used", "This authentication session was already completed.")
     if n.auth_expired(auth):
-        return error(410, "expired", "This authentication session expired (15 minutes after it started).")
+        return refused(410, "expired", "This authentication session expired (15 minutes after it started).")
     redirect_url = f"{world.urls.nox}/ui/supplier-return?{urlencode({'state': nox_state})}"
+    if world.other:
+        redirect_url = f"{world.urls.nox}/ui/supplier-return/{quote(nox_state, safe='')}"
     if world.faulty("nox-post-login-redirect-ignored"):
         return json_response({"redirect_url": redirect_url})
     auth.supplier_user_id = supplier_user_id

@@ -4,6 +4,9 @@ link session, and opening a session from the query.
 The UI speaks the session's language; without a session, ``?language=`` (``nl`` when
 absent or unknown). Refusals show ``session-error`` with ``data-reason`` ``invalid``
 (404), ``expired`` (410) or ``completed`` (409); completed is checked before expired.
+The other reading (``world.other``): every refusal is 400, the ``session-error`` alert
+is a section holding the heading, the sentence and the reason in words; a session is
+named in the path (``/ui/session/{token}``) as well as in the query.
 """
 
 from __future__ import annotations
@@ -36,8 +39,15 @@ def ui_language(n: Nox, session: LinkSession | None, request: Request) -> str:
     return asked if asked in LANGUAGES else "nl"
 
 
-def session_error(reason: str, lang: str) -> HTMLResponse:
+def session_error(reason: str, lang: str, other: bool = False) -> HTMLResponse:
     text = texts(lang)
+    if other:
+        body = f"""<section role="alert" data-testid="session-error" data-reason="{esc(reason)}">
+<h2>{esc(text["error_heading"])}</h2>
+<p>{esc(text[reason])}</p>
+<p><small>{esc(reason)}</small></p>
+</section>"""
+        return page("NOX Energy", body, lang=lang, status_code=400, party=PARTY)
     body = f"""<h1>{esc(text["error_heading"])}</h1>
 <p role="alert" data-testid="session-error" data-reason="{esc(reason)}">{esc(text[reason])}</p>"""
     return page(text["error_heading"], body, lang=lang, status_code=ERROR_STATUS[reason], party=PARTY)
@@ -56,13 +66,13 @@ def open_session(n: Nox, request: Request, param: str, kind: str | None = None
                  ) -> tuple[LinkSession | None, str, HTMLResponse | None]:
     """``(session, language, None)`` for a usable session of ``kind`` (any kind when
     None) named by the query parameter ``param``, else ``(None, language, refusal page)``."""
-    session = n.state.sessions.get(request.query_params.get(param, ""))
+    session = n.state.sessions.get(request.path_params.get(param) or request.query_params.get(param, ""))
     lang = ui_language(n, session, request)
     if session is None or (kind is not None and session.kind != kind):
-        return None, lang, session_error("invalid", lang)
+        return None, lang, session_error("invalid", lang, n.world.other)
     reason = refusal(n, session)
     if reason:
-        return None, lang, session_error(reason, lang)
+        return None, lang, session_error(reason, lang, n.world.other)
     return session, lang, None
 
 

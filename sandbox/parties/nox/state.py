@@ -4,6 +4,9 @@ NOX module shares: the party's context, the JSON error body, tokens and URLs.
 A link session is usable while ``now <= expires_at`` (created_at + 600). An
 authentication session of the manufacturer flow lives 15 minutes
 (``now <= started_at + 900``).
+
+The other reading (``world.other``, sandbox/README.md "Two readings"): ``link_url`` is
+``{nox}/ui/session/{token}?language=…``.
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ class Nox:
         return self.world.seed
 
     def link_url(self, token: str, language: str) -> str:
+        if self.world.other:  # the other reading: the token in the path (the vendor's link is an example)
+            return f"{self.world.urls.nox}/ui/session/{token}?{urlencode({'language': language})}"
         return f"{self.world.urls.nox}/ui?{urlencode({'token': token, 'language': language})}"
 
     def auth_expired(self, auth: AuthSession) -> bool:

@@ -1,6 +1,7 @@
 """``POST /v2/supplier/link-sessions``: a supplier's link session (201;
 vendor-docs/nox-create-supplier-link-session.txt). Which brand belongs to which asset
-type: ``sandbox.seed.BRANDS_BY_ASSET``; ``brand: null`` means no pre-selected brand.
+type: ``sandbox.seed.brand_split`` (one split per reading); ``brand: null`` means no
+pre-selected brand.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sandbox.parties.nox.validation import (
     unauthorized,
     url_field,
 )
-from sandbox.seed import ALL_BRANDS, BRANDS_BY_ASSET, ApiClient
+from sandbox.seed import ALL_BRANDS, ApiClient, brand_split
 from sandbox.web import json_response
 from sandbox.world import World
 
@@ -50,17 +51,18 @@ def session_fields(body: dict[str, Any], world: World, supplier: ApiClient
                    ) -> tuple[str, str, str, str | None, str]:
     """``(user_id, asset_type, redirect_url, brand, language)`` of a valid request body."""
     user_id = text_field(body, "user_id")
+    split = brand_split(world.variant)
     asset_type = body.get("asset_type")
     if asset_type is None:
         raise Invalid("'asset_type' is required.")
-    if not isinstance(asset_type, str) or asset_type not in BRANDS_BY_ASSET:
+    if not isinstance(asset_type, str) or asset_type not in split:
         raise Invalid("'asset_type' must be one of hp, pv.", structural=not isinstance(asset_type, str))
     redirect_url = url_field(body, "redirect_url")
     brand = body.get("brand")
     if brand is not None:
         if brand not in ALL_BRANDS:
             raise Invalid("'brand' must be one of the documented brands or null.", structural=not isinstance(brand, str))
-        if brand not in BRANDS_BY_ASSET[asset_type] and not world.faulty("nox-brand-asset-mismatch-accepted"):
+        if brand not in split[asset_type] and not world.faulty("nox-brand-asset-mismatch-accepted"):
             raise Invalid(f"'brand' {brand} is not a valid brand for asset_type {asset_type}.")
     language = language_field(body, world)
     if not allowed(redirect_url, world.urls.partner_app, supplier.allowed_redirect_paths) and not world.faulty(

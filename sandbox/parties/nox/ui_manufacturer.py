@@ -11,6 +11,11 @@
   sandbox has one manufacturer) or a state already returned; ``expired``: past 15
   minutes; ``denied``: the supplier never confirmed the user. On success the
   manufacturer link session is completed.
+
+The other reading (``world.other``): the 15 minutes count from the creation of the
+manufacturer's link session, not from the choice of the supplier; the partner is listed
+last; the supplier's page gets ``language`` before ``state``; the way back names the
+state in its path (``/ui/supplier-return/{state}``, ``manufacturer_api``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ FAULTS: list[Fault] = [
 
 def suppliers(n: Nox) -> list[tuple[str, str]]:
     listed = [(n.seed.supplier.slug, n.seed.supplier.name), *n.seed.other_suppliers]
+    if n.world.other:
+        listed = [*n.seed.other_suppliers, (n.seed.supplier.slug, n.seed.supplier.name)]
     if n.world.faulty("nox-supplier-missing-from-selector"):
         listed = [(slug, name) for slug, name in listed if slug != n.seed.supplier.slug]
     return listed
@@ -76,23 +83,26 @@ async def choose_supplier(request: Request) -> Response:
     n = nox(request)
     session, lang, refused = open_session(n, request, "token", "manufacturer")
     if refused or session is None:
-        return refused or session_error("invalid", lang)
+        return refused or session_error("invalid", lang, n.world.other)
     slug = request.path_params["slug"]
     listed = dict(suppliers(n))
     if slug not in listed:
-        return session_error("invalid", lang)
+        return session_error("invalid", lang, n.world.other)
     if slug != n.seed.supplier.slug:
         return unavailable(session, slug, listed[slug], lang)
-    auth = AuthSession(new_token(), session.token, n.seed.supplier.name, n.world.clock.now())
+    started = session.created_at if n.world.other else n.world.clock.now()
+    auth = AuthSession(new_token(), session.token, n.seed.supplier.name, started)
     n.state.auth_sessions[auth.state] = auth
     query = urlencode({"state": auth.state, "language": lang})
+    if n.world.other:
+        query = urlencode({"language": lang, "state": auth.state})
     return RedirectResponse(f"{n.world.urls.partner_app}/oauth/nox?{query}", status_code=303)
 
 
 async def supplier_return(request: Request) -> Response:
     n = nox(request)
     world = n.world
-    auth = n.state.auth_sessions.get(request.query_params.get("state", ""))
+    auth = n.state.auth_sessions.get(request.path_params.get("state") or request.query_params.get("state", ""))
     if auth is None:
         fallback = f"{world.urls.manufacturer_app}{n.seed.manufacturer.allowed_redirect_paths[0]}"
         return RedirectResponse(with_query(fallback, status="error", reason="invalid"), status_code=303)

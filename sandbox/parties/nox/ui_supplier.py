@@ -8,6 +8,11 @@
   session), completes the session and redirects to
   ``redirect_url?data=<base64url JSON, no padding>``.
 
+The other reading (``world.other``): the brand split and the brand picker's markup (a
+button per brand, last to first) differ, and a brand's sign-in page is served at the
+link itself (NOX fetches it from the brand party and shows it) instead of being reached
+by a redirect.
+
 Linking (SUP-13/14): NOX keeps, per supplier, one NOX user per ``supplier_user_id``.
 Re-linking keeps its ``nox_user_id`` and replaces its devices with the new account's
 device; a device moves to the last supplier user that linked it, and a supplier user
@@ -29,7 +34,7 @@ from sandbox.faults import Fault
 from sandbox.parties.nox.pages import open_session, refusal, session_error
 from sandbox.parties.nox.state import PARTY, LinkSession, Nox, NoxUser, nox, with_query
 from sandbox.parties.nox.texts import texts
-from sandbox.seed import ALL_BRANDS, BRANDS_BY_ASSET, display_name
+from sandbox.seed import ALL_BRANDS, brand_split, display_name
 from sandbox.web import UpstreamError, esc, json_object, page, send
 
 FAULTS: list[Fault] = [
@@ -62,16 +67,28 @@ def brand_page_url(n: Nox, session: LinkSession, brand: str, lang: str) -> str:
     return f"{n.world.urls.brands}/{brand}/authorize?{urlencode({'session': session.token, 'language': lang})}"
 
 
+def offered(n: Nox, session: LinkSession) -> tuple[str, ...]:
+    """The brands NOX offers for the session's asset type."""
+    return brand_split(n.world.variant)[session.asset_type or "hp"]
+
+
 def brand_picker(n: Nox, session: LinkSession, lang: str) -> HTMLResponse:
     text = texts(lang)
     asset_type = session.asset_type or "hp"
-    brands = ALL_BRANDS if n.world.faulty("nox-ui-shows-all-brands") else BRANDS_BY_ASSET[asset_type]
+    brands = ALL_BRANDS if n.world.faulty("nox-ui-shows-all-brands") else offered(n, session)
     token = urlencode({"token": session.token})
     options = "\n".join(
         f'<li><a data-testid="brand-option-{esc(slug)}" href="/ui/brands/{esc(slug)}?{esc(token)}">'
         f"{esc(display_name(slug))}</a></li>"
         for slug in brands
     )
+    if n.world.other:
+        options = "\n".join(
+            f'<li><form method="get" action="/ui/brands/{esc(slug)}"><input type="hidden" name="token" '
+            f'value="{esc(session.token)}"><button type="submit" data-testid="brand-option-{esc(slug)}">'
+            f"{esc(display_name(slug))}</button></form></li>"
+            for slug in reversed(brands)
+        )
     heading = text[f"brand_heading_{asset_type}"]
     body = f"""<section data-testid="brand-picker" data-asset-type="{esc(asset_type)}">
 <h1>{esc(heading)}</h1>
@@ -83,10 +100,23 @@ def brand_picker(n: Nox, session: LinkSession, lang: str) -> HTMLResponse:
     return page(heading, body, lang=lang, party=PARTY)
 
 
-def start(n: Nox, session: LinkSession, lang: str) -> Response:
+async def open_brand_page(n: Nox, session: LinkSession, brand: str, lang: str) -> Response:
+    """The brand's sign-in page: a redirect there, or (the other reading) the page itself,
+    served here as the brand party serves it."""
+    url = brand_page_url(n, session, brand, lang)
+    if not n.world.other:
+        return RedirectResponse(url, status_code=303)
+    try:
+        fetched = await send("GET", url)
+    except UpstreamError:
+        return session_error("invalid", lang, True)
+    return HTMLResponse(fetched.text, status_code=fetched.status_code)
+
+
+async def start(n: Nox, session: LinkSession, lang: str) -> Response:
     """Where a supplier session's ``link_url`` leads: the picker, or the pre-selected brand."""
     if session.brand and not n.world.faulty("nox-ui-ignores-preselected-brand"):
-        return RedirectResponse(brand_page_url(n, session, session.brand, lang), status_code=303)
+        return await open_brand_page(n, session, session.brand, lang)
     return brand_picker(n, session, lang)
 
 
@@ -94,11 +124,11 @@ async def choose_brand(request: Request) -> Response:
     n = nox(request)
     session, lang, refused = open_session(n, request, "token", "supplier")
     if refused or session is None:
-        return refused or session_error("invalid", lang)
+        return refused or session_error("invalid", lang, n.world.other)
     slug = request.path_params["slug"]
-    if slug not in BRANDS_BY_ASSET[session.asset_type or "hp"]:
-        return session_error("invalid", lang)
-    return RedirectResponse(brand_page_url(n, session, slug, lang), status_code=303)
+    if slug not in offered(n, session):
+        return session_error("invalid", lang, n.world.other)
+    return await open_brand_page(n, session, slug, lang)
 
 
 def link_devices(n: Nox, session: LinkSession, brand: str, device_id: str) -> str:
@@ -147,13 +177,13 @@ async def brand_return(request: Request) -> Response:
     n = nox(request)
     session, lang, refused = open_session(n, request, "session", "supplier")
     if refused or session is None:
-        return refused or session_error("invalid", lang)
+        return refused or session_error("invalid", lang, n.world.other)
     grant = await exchange_code(n, request.query_params.get("code"), session)
-    if grant is None or grant[0] not in BRANDS_BY_ASSET[session.asset_type or "hp"]:
-        return session_error("invalid", lang)
+    if grant is None or grant[0] not in offered(n, session):
+        return session_error("invalid", lang, n.world.other)
     reason = refusal(n, session)  # another request may have completed it meanwhile
     if reason:
-        return session_error(reason, lang)
+        return session_error(reason, lang, n.world.other)
     brand, device_id = grant
     now = n.world.clock.now()
     nox_user_id = link_devices(n, session, brand, device_id)

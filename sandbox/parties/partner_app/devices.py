@@ -4,7 +4,8 @@
 and stores nothing; a signed-out callback goes to sign-in, carrying the callback
 address as ``next``. A callback stores the payload's devices as the user's devices of
 that brand, replacing earlier ones of the same brand (NOX overwrites the linked device
-on a re-link, SUP-13); devices of other brands stay.
+on a re-link, SUP-13); devices of other brands stay. The other reading
+(``world.other``) refuses with 422 and other words.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ async def callback(request: Request, user: PartnerUser) -> Response:
     except CallbackRefused as refused:
         if refused.malformed and world.faulty("partner-callback-500-on-malformed"):
             return PlainTextResponse("Internal Server Error", status_code=500)
+        if world.other:
+            return p.error_page("We could not add this device", "callback-error",
+                                f"Your device was not added: {refused.message}", 422)
         return p.error_page("Device not connected", "callback-error", f"{refused.message} Nothing was saved.", 400)
     if world.faulty("partner-callback-drops-devices"):
         p.state.nox_user_ids[user.id] = nox_user_id  # reads the wrong field: no devices
