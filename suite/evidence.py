@@ -91,7 +91,7 @@ def thumbnail(data: bytes) -> bytes | None:
     small = half.crop((0, 0, half.width, height)).resize((width, max(1, round(height * width / half.width))),
                                                          Image.Resampling.BOX)
     out = io.BytesIO()
-    small.save(out, "JPEG", quality=65, optimize=True)
+    small.save(out, "JPEG", quality=60, optimize=True)
     return out.getvalue()
 
 

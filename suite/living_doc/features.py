@@ -33,7 +33,7 @@ def flow_id(feature: Feature) -> str:
     return Path(feature.filename).stem
 
 
-def test_function(template: ScenarioTemplate) -> str:
+def bound_function(template: ScenarioTemplate) -> str:
     """The test pytest-bdd binds the scenario to (``scenarios(".")``)."""
     return f"test_{make_python_name(template.name)}"
 

@@ -55,20 +55,21 @@ def verdict_html(sentence: str) -> str:
 
 def changes_card(changes: hist.Changes, record: RunRecord) -> str:
     title = "<h2>Since the previous run</h2>"
-    if changes.previous is None:
-        return (f'<div class="card">{title}<p>No earlier run on record for this target: this run starts the '
-                "history. The next run will say what changed.</p></div>")
     previous = changes.previous
-    when = time.strftime("%A %d %B, %H:%M UTC", time.gmtime(previous.at))
-    same = "the same code" if previous.code == record.run.get("code") else f"code {esc(previous.commit)}"
-    parts = [f'<p class="note">Compared with the run of {esc(when)} ({same}).</p>']
+    if previous is None:
+        parts = ["<p>No earlier run on record for this target: this run starts the history. The next run will "
+                 "say what changed.</p>"]
+    else:
+        when = time.strftime("%A %d %B, %H:%M UTC", time.gmtime(previous.at))
+        same = "the same code" if previous.code == record.run.get("code") else f"code {esc(previous.commit)}"
+        parts = [f'<p class="note">Compared with the run of {esc(when)} ({same}).</p>']
     for heading, tests in (("Newly failing", changes.newly_failing), ("Newly passing", changes.newly_passing)):
         if tests:
             parts.append(f"<h3>{heading} ({len(tests)})</h3>{listing([link(t) for t in tests])}")
     if changes.flaky:
         items = [f"{link(t)} <span class='muted small'>{esc(first_sentence(why))}</span>" for t, why in changes.flaky]
         parts.append(f"<h3>Flaky ({len(changes.flaky)})</h3>{listing(items)}")
-    if not (changes.newly_failing or changes.newly_passing or changes.flaky):
+    if previous is not None and not (changes.newly_failing or changes.newly_passing or changes.flaky):
         parts.append("<p>No check changed its result.</p>")
     if changes.new_tests:
         parts.append(f'<p class="note">{count(changes.new_tests, "check")} ran for the first time.</p>')

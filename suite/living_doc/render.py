@@ -8,11 +8,11 @@ from pathlib import Path
 
 from suite.living_doc import history as hist
 from suite.living_doc.assets import CSS, JS
-from suite.living_doc.features import esc, flow_id, load_features, test_function
+from suite.living_doc.features import bound_function, esc, flow_id, load_features
 from suite.living_doc.first_screen import changes_card, decisions_card, header, numbers_card, why_text
 from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import RunRecord, TestRecord
-from suite.living_doc.scenarios import badge, chips, feature_section, test_badge
+from suite.living_doc.scenarios import badge, chips, feature_section, test_badge, unmatched_section
 from suite.living_doc.status import CODES, STATES, Status, requirement_status, requirement_statuses, verdict
 from suite.living_doc.words import GLOSSARY, count, markdown_inline, plain_requirement
 from suite.requirements import GROUPS, Requirement, catalog
@@ -135,11 +135,13 @@ def render(record: RunRecord, history: list[hist.Entry], out: Path, requirements
         by_function[test.function].append(test)
     for feature in features:  # a scenario skipped before it started has no pytest-bdd context: name it here
         for template in feature.scenarios.values():
-            for test in by_function.get(test_function(template), []):
+            for test in by_function.get(bound_function(template), []):
                 test.scenario, test.flow = test.scenario or template.name, flow_id(feature)
     statuses = requirement_statuses(record.tests, requirements)
     pictures = Pictures(record, out.parent.resolve())
     flows = "".join(feature_section(f, by_function, pictures) for f in features)
+    told = {bound_function(t) for f in features for t in f.scenarios.values()}
+    flows += unmatched_section([t for t in record.tests if t.is_scenario and t.function not in told], pictures)
     shown = sum(len(pictures.of(t)) for t in record.tests) - len(pictures.withheld)
     tone, sentence = verdict(statuses, requirements, len(pictures.withheld))
     cards = (changes_card(hist.changes(history, record), record) + decisions_card(record, statuses, requirements)

@@ -7,7 +7,7 @@ import re
 
 from pytest_bdd.parser import Feature, ScenarioTemplate
 
-from suite.living_doc.features import esc, flow_id, flow_of, sequence_svg, test_function
+from suite.living_doc.features import bound_function, esc, flow_id, flow_of, sequence_svg
 from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import TestRecord
 from suite.living_doc.status import Status, requirement_status
@@ -58,6 +58,15 @@ def outcome_notes(test: TestRecord, pictures: Pictures) -> str:
     return "".join(out)
 
 
+def examples_table(tests: list[TestRecord], pictures: Pictures) -> str:
+    rows = []
+    for test in tests:
+        values = " \u00b7 ".join(test.example.values()) or test.example_id
+        rows.append(f"<tr><td>{esc(values)}</td><td>{test_badge(test)}</td>"
+                    f"<td>{outcome_notes(test, pictures)}{pictures.figures(test)}</td></tr>")
+    return f'<table class="examples"><tr><th>Example</th><th>Result</th><th>What we saw</th></tr>{"".join(rows)}</table>'
+
+
 def ordered(template: ScenarioTemplate, tests: list[TestRecord]) -> list[TestRecord]:
     """Examples in the order the feature lists them."""
     order = [ctx for examples in template.examples for ctx in examples.as_contexts()]
@@ -82,18 +91,13 @@ def scenario_block(feature: Feature, template: ScenarioTemplate, tests: list[Tes
         body.append(f'<p class="narrative">{esc(template.description.strip())}</p>')
     body.append(f'<ul class="steps">{"".join(steps)}</ul>')
     if template.examples and tests:
-        rows = []
-        for test in ordered(template, tests):
-            values = " \u00b7 ".join(test.example.values()) or test.example_id
-            rows.append(f"<tr><td>{esc(values)}</td><td>{test_badge(test)}</td>"
-                        f"<td>{outcome_notes(test, pictures)}{pictures.figures(test)}</td></tr>")
-        body.append(f'<table class="examples"><tr><th>Example</th><th>Result</th><th>What we saw</th></tr>{"".join(rows)}</table>')
+        body.append(examples_table(ordered(template, tests), pictures))
     else:
         for test in tests:
             body.append(outcome_notes(test, pictures) + pictures.figures(test))
     if not tests:
         body.append('<p class="note">Not part of this run.</p>')
-    function = test_function(template)
+    function = bound_function(template)
     search = " ".join([template.name, *tags, *(v for t in tests for v in t.example.values()),
                        *(str(p.get("caption", "")) for t in tests for p in t.pictures)]).lower()
     examples = f' <span class="muted small">{len(tests)} examples</span>' if len(tests) > 1 else ""
@@ -107,7 +111,7 @@ def scenario_block(feature: Feature, template: ScenarioTemplate, tests: list[Tes
 def feature_section(feature: Feature, by_function: dict[str, list[TestRecord]], pictures: Pictures) -> str:
     blocks, counts = [], {}
     for template in feature.scenarios.values():
-        html, status = scenario_block(feature, template, by_function.get(test_function(template), []), pictures)
+        html, status = scenario_block(feature, template, by_function.get(bound_function(template), []), pictures)
         blocks.append(html)
         counts[status.key] = counts.get(status.key, 0) + 1
     summary = " \u00b7 ".join(f"{n} {SCENARIO_LABELS[k]}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -117,3 +121,25 @@ def feature_section(feature: Feature, by_function: dict[str, list[TestRecord]], 
     return (f'<section class="box" id="{esc(flow_id(feature))}" data-group><h2>{esc(feature.name)}</h2>'
             f'<p class="narrative">{esc((feature.description or "").strip())}</p>{flow}'
             f'<p class="note">{len(blocks)} scenarios: {esc(summary)}</p>{"".join(blocks)}</section>')
+
+
+def unmatched_section(tests: list[TestRecord], pictures: Pictures) -> str:
+    """Scenarios of the record that today's features no longer tell (a record from
+    another commit, or a renamed scenario): shown plainly rather than lost."""
+    by_scenario: dict[str, list[TestRecord]] = {}
+    for test in tests:
+        by_scenario.setdefault(test.scenario, []).append(test)
+    blocks = []
+    for name, group in sorted(by_scenario.items()):
+        status = requirement_status(group)
+        tags = sorted({t for test in group for t in test.requirements})
+        search = " ".join([name, *tags]).lower()
+        blocks.append(f'<details class="scn" id="scn-{esc(group[0].function)}" data-filter data-flow="{esc(group[0].flow)}" '
+                      f'data-status="{status.key}" data-search="{esc(search)}"{" open" if status.key == "failed" else ""}>'
+                      f"<summary>{badge(status.key, SCENARIO_LABELS[status.key])} {esc(name)} {chips(tags)}</summary>"
+                      f"{examples_table(group, pictures)}</details>")
+    if not blocks:
+        return ""
+    return (f'<section class="box" id="other-scenarios" data-group><h2>Scenarios the features no longer tell</h2>'
+            f'<p class="note">This run checked them, but today\'s feature files have no scenario of that name.</p>'
+            f'{"".join(blocks)}</section>')
