@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS_DIR = ROOT / "targets"
 DEFAULT_TARGET = "sandbox"
 TARGET_ENV = "SUITE_TARGET"
-DOTENV = ROOT / ".env"
+DOTENV = Path(os.environ.get("SUITE_DOTENV") or ROOT / ".env")  # another .env: SUITE_DOTENV=path
 URL_NAMES = ("partner_app", "nomos_api", "nomos_portal", "nox", "manufacturer_app")
 ASSET_TYPES = ("hp", "pv")
 # Hosts whose names say they are not production. Anything else is treated as production.
@@ -59,6 +59,9 @@ class Limits:
     requests_per_second: float
     request_timeout_seconds: float
     contract_max_examples: int
+    # The longest real-time wait a run accepts on a target without a test clock; a
+    # scenario that must wait longer is skipped with that reason (suite/clock.py).
+    max_real_wait_seconds: int = 3600
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ class Target:
     users: Mapping[str, PartnerUser]
     brands: Mapping[str, AssetBrands]
     sandbox_faults: tuple[str, ...] = field(default=())
+    # NOX's windows (documented: 10 and 15 minutes); a test deployment may shorten them.
+    link_session_lifetime: int = 600
+    sign_in_window: int = 900
 
     @property
     def has_clock(self) -> bool:
@@ -315,6 +321,7 @@ def load(
             requests_per_second=float(r.get("limits.requests_per_second", (int, float))),
             request_timeout_seconds=float(r.get("limits.request_timeout_seconds", (int, float))),
             contract_max_examples=r.get("limits.contract_max_examples", int),
+            max_real_wait_seconds=r.get("limits.max_real_wait_seconds", int, 3600),
         ),
         urls=urls,
         nomos=Nomos(r.get("nomos.client_id"), r.secret("nomos.client_secret")),
@@ -331,6 +338,8 @@ def load(
         users=users,
         brands=brands,
         sandbox_faults=sandbox_faults,
+        link_session_lifetime=r.get("target.link_session_lifetime_seconds", int, 600),
+        sign_in_window=r.get("target.sign_in_window_seconds", int, 900),
     )
     if r.missing:
         raise TargetError(
