@@ -64,19 +64,20 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
-def _bind(host: str) -> socket.socket:
+def _bind(host: str, port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit it: a page answered in two writes (head, then body)
     # would otherwise wait 40 ms for the client's delayed ACK (Nagle), on every request.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((host, 0))
+        sock.bind((host, port))
     except OSError as exc:
         sock.close()
         raise SandboxStartError(
-            f"cannot bind the sandbox to {host} ({exc.strerror}); on macOS add loopback "
-            f"aliases with `sudo ifconfig lo0 alias {host}`"
+            f"cannot bind the sandbox to {host}:{port} ({exc.strerror}); "
+            + ("choose another --port, or stop what listens there" if port else
+               f"on macOS add loopback aliases with `sudo ifconfig lo0 alias {host}`")
         ) from exc
     sock.listen(128)
     sock.set_inheritable(True)
@@ -111,18 +112,20 @@ class Sandbox:
 
 
 def start(faults: Iterable[str] = (), seed: Seed | None = None, rate_limit_every: int = 0,
-          variant: str = "default") -> Sandbox:
+          variant: str = "default", port: int = 0, lifetime_scale: float = 1.0) -> Sandbox:
     """Start all parties and return once every one of them accepts connections.
 
     ``rate_limit_every=N`` answers every N-th API request with 429 and Retry-After;
-    ``variant="other"`` takes the other reading of the docs wherever they leave room."""
+    ``variant="other"`` takes the other reading of the docs wherever they leave room;
+    ``port`` serves every party on that port of its own address (0: free ports);
+    ``lifetime_scale`` shortens every lifetime (a link's, a session's, a token's)."""
     active = Faults(faults)  # unknown names fail here, before anything listens
     if variant not in VARIANTS:
         raise SandboxStartError(f"unknown sandbox variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    sockets = {name: _bind(host) for name, (_, host) in PARTIES.items()}
+    sockets = {name: _bind(host, port) for name, (_, host) in PARTIES.items()}
     origins = {name: "http://{}:{}".format(*sock.getsockname()) for name, sock in sockets.items()}
     world = World(clock=Clock(), faults=active, seed=seed or Seed.from_environment(), urls=Urls(**origins),
-                  variant=variant)
+                  variant=variant, lifetime_scale=lifetime_scale)
 
     servers: list[tuple[uvicorn.Server, socket.socket]] = []
     rate_limits: dict[str, RateLimit] = {}

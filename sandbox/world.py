@@ -62,6 +62,9 @@ class World:
     # Free-form per-party state; each party keeps its own key (e.g. "nomos", "nox").
     state: dict[str, object] = field(default_factory=dict)
     variant: str = "default"
+    # Every lifetime of the parties times this (``python -m sandbox --lifetimes-scale``):
+    # a deployment whose time limits can be waited for in real time, without its clock.
+    lifetime_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -71,6 +74,10 @@ class World:
     def other(self) -> bool:
         """True when the parties take the other reading wherever the docs leave room."""
         return self.variant == "other"
+
+    def lifetime(self, seconds: int) -> int:
+        """A lifetime of the parties (a token's, a link's, a session's), as this sandbox serves it."""
+        return max(1, round(seconds * self.lifetime_scale))
 
     def faulty(self, name: str) -> bool:
         """True when the named fault is switched on. Names are checked against the catalog."""

@@ -79,11 +79,11 @@ class NomosStore:
 
 
 def magic_link_lifetime(world: World) -> int:
-    return OTHER_MAGIC_LINK_LIFETIME_SECONDS if world.other else MAGIC_LINK_LIFETIME_SECONDS
+    return world.lifetime(OTHER_MAGIC_LINK_LIFETIME_SECONDS if world.other else MAGIC_LINK_LIFETIME_SECONDS)
 
 
 def portal_session_lifetime(world: World) -> int:
-    return OTHER_PORTAL_SESSION_LIFETIME_SECONDS if world.other else PORTAL_SESSION_LIFETIME_SECONDS
+    return world.lifetime(OTHER_PORTAL_SESSION_LIFETIME_SECONDS if world.other else PORTAL_SESSION_LIFETIME_SECONDS)
 
 
 def nomos_store(world: World) -> NomosStore:
@@ -97,9 +97,9 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def issue_token(store: NomosStore, now: int, client_id: str) -> str:
+def issue_token(store: NomosStore, now: int, client_id: str, lifetime: int = TOKEN_LIFETIME_SECONDS) -> str:
     header = _b64(b'{"alg":"HS256","typ":"JWT"}')
-    body = _b64(json.dumps({"sub": client_id, "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS,
+    body = _b64(json.dumps({"sub": client_id, "iat": now, "exp": now + lifetime,
                             "jti": secrets.token_hex(8)}).encode())
     signature = _b64(hmac.new(store.key, f"{header}.{body}".encode(), hashlib.sha256).digest())
     return f"{header}.{body}.{signature}"
@@ -161,10 +161,10 @@ def build_app(world: World) -> Starlette:
             return error(400, "invalid_type in 'grant_type': Required")
         if body["grant_type"] != "client_credentials":
             return error(400 if world.other else 422, "invalid_enum_value in 'grant_type': Expected 'client_credentials'")
-        now = world.clock.now()
+        now, lifetime = world.clock.now(), world.lifetime(TOKEN_LIFETIME_SECONDS)
         answer = {
-            "access_token": issue_token(store, now, client_id), "token_type": "Bearer",
-            "expires_in": TOKEN_LIFETIME_SECONDS, "refresh_token": secrets.token_urlsafe(24), "scope": "read:* write:*",
+            "access_token": issue_token(store, now, client_id, lifetime), "token_type": "Bearer",
+            "expires_in": lifetime, "refresh_token": secrets.token_urlsafe(24), "scope": "read:* write:*",
         }
         if world.faulty("nomos-token-answer-incomplete"):
             del answer["expires_in"]

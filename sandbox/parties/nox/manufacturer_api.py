@@ -75,7 +75,7 @@ async def create_manufacturer_session(request: Request) -> Response:
     token = new_token()
     brand = manufacturer.slug.title()
     session = LinkSession(token, "manufacturer", manufacturer.name, user_id, redirect_url, language, now,
-                          now + SESSION_LIFETIME, brand=brand)
+                          now + world.lifetime(SESSION_LIFETIME), brand=brand)
     n.state.sessions[token] = session
     return json_response({
         "link_url": n.link_url(token, language),

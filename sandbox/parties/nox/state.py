@@ -98,7 +98,7 @@ class Nox:
     def auth_expired(self, auth: AuthSession) -> bool:
         if self.world.faulty("nox-auth-session-never-expires"):
             return False
-        return self.world.clock.now() > auth.started_at + AUTH_SESSION_LIFETIME
+        return self.world.clock.now() > auth.started_at + self.world.lifetime(AUTH_SESSION_LIFETIME)
 
 
 def nox(request: Request) -> Nox:

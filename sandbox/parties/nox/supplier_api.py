@@ -85,7 +85,7 @@ async def create_supplier_session(request: Request) -> Response:
     user_id, asset_type, redirect_url, brand, language = fields
 
     now = world.clock.now()
-    lifetime = 900 if world.faulty("nox-expires-at-off") else SESSION_LIFETIME
+    lifetime = world.lifetime(900 if world.faulty("nox-expires-at-off") else SESSION_LIFETIME)
     token = new_token()
     session = LinkSession(token, "supplier", supplier.name, user_id, redirect_url, language, now, now + lifetime,
                           asset_type=asset_type, brand=brand)
