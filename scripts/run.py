@@ -134,6 +134,27 @@ def setup() -> None:
     say("ready")
 
 
+def target_args(args: list[str], here: Path) -> list[str]:
+    """``--target PATH`` handed to pytest as ``--target=PATH``, a relative path made
+    absolute from where the command was started. pytest reads a separate argument that
+    names an existing file as a test path before any plugin can claim it: a profile
+    outside the checkout then becomes pytest's rootdir and ``--target`` is unknown."""
+    out, rest = [], list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--target" and rest:
+            value = rest.pop(0)
+        elif arg.startswith("--target="):
+            value = arg.partition("=")[2]
+        else:
+            out.append(arg)
+            continue
+        if value.endswith(".toml") and not Path(value).is_absolute() and (here / value).exists():
+            value = str(here / value)
+        out.append(f"--target={value}")
+    return out
+
+
 def run(*command: str) -> int:
     return subprocess.run([str(VENV_PYTHON), *command], cwd=ROOT, env=child_env()).returncode
 
@@ -148,7 +169,7 @@ def main(argv: list[str]) -> int:
         return 2
     setup()
     if command == "suite":
-        return run("-m", "pytest", *args)
+        return run("-m", "pytest", *target_args(args, Path.cwd()))
     if command == "selftest":
         return run("-m", "ruff", "check", ".") or run("-m", "pytest", "tests/selftest", *args)
     return 0

@@ -5,13 +5,14 @@ problem and the fix, and no traceback."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from suite.target import TargetError, load, looks_like_production
+from suite.target import TargetError, chosen, environment, load, looks_like_production
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGING = (ROOT / "targets" / "staging.example.toml").read_text()
@@ -110,3 +111,85 @@ def test_secrets_print_as_their_source_only() -> None:
     assert "s3cret-canary-value" not in repr(target) and "s3cret-canary-value" not in str(target.nomos)
     with pytest.raises(TargetError):
         load("staging.example", env={})
+
+
+# ------------------------------------------------- what a staging user hits first
+
+
+def pytest_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in SECRETS and k != "SUITE_TARGET"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=cwd, env=clean,
+                          capture_output=True, text=True, timeout=120)
+
+
+def outside(tmp_path: Path, text: str) -> Path:
+    """A profile in a folder of its own, outside the checkout."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    path = folder / "profile.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_profile_outside_the_checkout_is_read(tmp_path: Path) -> None:
+    broken = outside(tmp_path, STAGING.replace('nomos_api = "https', 'xnomos = "https'))
+    # --target=PATH from the checkout, and --target PATH beside a test path from anywhere
+    for cwd, args in ((ROOT, [f"--target={broken}"]), (tmp_path, [str(ROOT / "tests" / "flows"), "--target", str(broken)])):
+        line = one_line_error(pytest_in(cwd, *args))
+        assert "profile.toml" in line and "urls.nomos_api" in line, line
+
+
+def test_a_good_profile_outside_the_checkout_collects_the_main_job(tmp_path: Path) -> None:
+    sandbox = outside(tmp_path, (ROOT / "targets" / "sandbox.toml").read_text())
+    done = pytest_in(ROOT, f"--target={sandbox}", "--collect-only")
+    assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-1000:]
+    assert re.search(r"^\d+ tests collected", done.stdout, re.M), done.stdout[-500:]
+
+
+def test_the_wrapper_passes_a_target_path_from_anywhere(tmp_path: Path) -> None:
+    """scripts/suite (scripts/run.py) hands `--target PATH` to pytest as `--target=/abs/PATH`,
+    read from where it was started."""
+    outside(tmp_path, STAGING.replace('nomos_api = "https', 'xnomos = "https'))
+    clean = {k: v for k, v in os.environ.items() if k not in SECRETS and k != "SUITE_TARGET"}
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py"), "suite", "--target", "elsewhere/profile.toml",
+                           "-p", "no:cacheprovider", "--collect-only", "-q"],
+                          cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 4, done.stdout[-1000:] + done.stderr[-1000:]
+    errors = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith("setup:")]
+    assert len(errors) == 1 and "urls.nomos_api" in errors[0], done.stderr
+
+
+def test_the_wrapper_rewrites_only_target(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run", ROOT / "scripts" / "run.py")
+    assert spec and spec.loader
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    (tmp_path / "p.toml").write_text("")
+    assert run.target_args(["-m", "sso", "--target", "p.toml", "-k", "x"], tmp_path) == \
+        ["-m", "sso", f"--target={tmp_path / 'p.toml'}", "-k", "x"]
+    assert run.target_args(["--target", "staging", "--target=/abs/q.toml"], tmp_path) == \
+        ["--target=staging", "--target=/abs/q.toml"]
+
+
+def test_dotenv_may_choose_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUITE_TARGET", raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SUITE_TARGET=staging.example\n")
+    assert chosen(None, environment(dotenv)) == "staging.example"
+    assert chosen("sandbox", environment(dotenv)) == "sandbox", "--target wins over .env"
+    monkeypatch.setenv("SUITE_TARGET", "other")
+    assert chosen(None, environment(dotenv)) == "other", "the environment wins over .env"
+    assert chosen(None, environment(tmp_path / "absent")) == "other"
+    monkeypatch.delenv("SUITE_TARGET")
+    assert chosen(None, environment(tmp_path / "absent")) == "sandbox"
+
+
+def test_the_run_chooses_its_target_with_dotenv(tmp_path: Path) -> None:
+    """A run reads SUITE_TARGET from .env (here a .env named by SUITE_DOTENV, so that the
+    checkout's own is left alone)."""
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SUITE_TARGET=nowhere-from-dotenv\n")
+    line = one_line_error(suite(env={"SUITE_DOTENV": str(dotenv)}))
+    assert "nowhere-from-dotenv" in line
