@@ -1,11 +1,14 @@
-"""Serve the sandbox by hand: ``python -m sandbox [--fault NAME ...] [--list-faults]``."""
+"""Serve the sandbox by hand, or as a remote target for the suite (sandbox/remote.py):
+``python -m sandbox [--fault NAME ...] [--list-faults] [--write-profile PATH ...]``."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 
+from sandbox import remote
 from sandbox.faults import UnknownFault, catalog
 from sandbox.server import SandboxStartError, start
 
@@ -17,14 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=int, default=0, metavar="N",
                         help="answer every N-th API request with 429 and Retry-After: 1")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
+    remote.add_arguments(parser)
     args = parser.parse_args(argv)
+    remote.check_arguments(parser, args)
 
     if args.list_faults:
         for fault in sorted(catalog().values(), key=lambda f: (f.requirements, f.name)):
             print(f"{fault.name:40} {', '.join(fault.requirements):22} {fault.symptom}")
         return 0
     try:
-        sandbox = start(args.fault, rate_limit_every=args.rate_limit)
+        sandbox = start(args.fault, rate_limit_every=args.rate_limit, port=args.port,
+                        lifetime_scale=args.lifetimes_scale)
     except (UnknownFault, SandboxStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -47,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Nomos client          {seed.nomos_client_id} / {seed.secret('NOMOS_CLIENT_SECRET')}")
     if sandbox.world.faults.active:
         print(f"\nFaults switched on: {', '.join(sorted(sandbox.world.faults.active))}")
+    for line in remote.publish(sandbox, args):
+        print(line)
     print(f"\nStart at {urls.partner_app}/ . Ctrl-C stops.", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as Ctrl-C does
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
