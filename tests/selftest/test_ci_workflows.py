@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -47,3 +48,31 @@ def test_a_clone_is_enough(path: Path) -> None:
         assert len(checkouts) <= 1, f"{path.name}: more than one checkout"
         assert all("repository" not in (step.get("with") or {}) for step in checkouts), f"{path.name}: checks out another repo"
     assert "../shared" not in path.read_text()
+
+
+def staging_steps() -> list[dict[str, Any]]:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / "staging.yml").read_text())["jobs"]["suite"]["steps"]
+
+
+@pytest.mark.parametrize(("profile", "target", "code"), [("", "staging", 1), ("[target]\nname = 'x'", "staging", 0),
+                                                          ("", "staging.example", 0)])
+def test_staging_stops_first_without_a_profile(profile: str, target: str, code: int) -> None:
+    """The nightly's first step: without STAGING_PROFILE it stops with one line naming it."""
+    first = staging_steps()[0]
+    assert "STAGING_PROFILE" in first["env"]["PROFILE"] and "uses" not in first
+    env = {"PROFILE": profile, "SUITE_TARGET": target, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(["bash", "-e", "-c", first["run"]], env=env, capture_output=True, text=True)
+    assert done.returncode == code, done.stdout + done.stderr
+    if code:
+        lines = done.stdout.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("::error::") and "set the repository variable STAGING_PROFILE" in lines[0]
+
+
+def test_staging_writes_the_profile_the_suite_reads() -> None:
+    steps = staging_steps()
+    write = next(step for step in steps if "targets/staging.toml" in str(step.get("run", "")))
+    suite = next(step for step in steps if "scripts/suite" in str(step.get("run", "")))
+    assert steps.index(write) < steps.index(suite)
+    assert "STAGING_PROFILE" in write["env"]["PROFILE"]
+    env = yaml.safe_load((ROOT / ".github" / "workflows" / "staging.yml").read_text())["jobs"]["suite"]["env"]
+    assert "'staging'" in env["SUITE_TARGET"], "the default target is the profile written from STAGING_PROFILE"
