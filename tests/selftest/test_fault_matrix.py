@@ -157,3 +157,47 @@ def test_api_faults_are_caught_by_a_contract_test(matrix: dict[str, object]) -> 
     missed = [name for name, fault in faults.items() if "CON-01" in fault.requirements  # type: ignore[union-attr]
               and not any(test.startswith("contract ") for test, _ in caught.get(name, []))]  # type: ignore[union-attr]
     assert not missed, f"API faults no contract test caught: {', '.join(sorted(missed))}"
+
+
+def matrix_runs(fault_names: set[str]) -> set[str]:
+    """The faults the matrix would run at least one test with: a tagged, not pending
+    scenario naming one of its requirements (collected as the matrix collects, each
+    test parametrized by fault), or, for an API fault, the contract tests of CON-01."""
+    collect = ["--collect-only", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--living-doc", "none"]
+    # The matrix's recorder would overwrite results.json with an empty run: blocked.
+    flows = run(["tests/flows", "--fault-matrix", "-p", "no:energy-suite-matrix", *collect], timeout=300)
+    assert flows.returncode == 0, flows.stdout[-2000:] + flows.stderr[-2000:]
+    ran: set[str] = set()
+    for line in flows.stdout.splitlines():
+        test_id = line.rpartition("[")[2].rstrip("]") if line.endswith("]") else ""
+        # The matrix's fault leads the test id; an example's values may follow ("fault-French").
+        named = [name for name in fault_names if test_id == name or test_id.startswith(f"{name}-")]
+        if named:
+            ran.add(max(named, key=len))
+    contracts = run(["tests/contracts", "-m", "REQ-CON-01", *collect], timeout=300)
+    if contracts.returncode == 0 and "::" in contracts.stdout:
+        ran |= {name for name in fault_names if "CON-01" in catalog()[name].requirements}
+    return ran
+
+
+def consulted(fault: str, module_name: str) -> bool:
+    """Whether the module that declares the fault asks ``world.faulty("<fault>")``."""
+    import importlib
+    import re
+
+    source = Path(str(importlib.import_module(module_name).__file__)).read_text(encoding="utf-8")
+    return re.search(rf"""\.faulty\(\s*["']{re.escape(fault)}["']\s*\)""", source) is not None
+
+
+def test_every_fault_has_a_test() -> None:
+    """Each fault is honoured where it is declared (the party code asks for it by name),
+    and the matrix would run at least one test carrying one of its requirements, so a
+    fault can neither be a dead name nor escape the matrix unseen."""
+    from sandbox.faults import declared_in
+
+    where = declared_in()
+    assert set(where) == set(catalog()), "the catalog and the declaring modules disagree"
+    dead = sorted(f"{name} ({module})" for name, module in where.items() if not consulted(name, module))
+    assert not dead, f"faults their party never asks for with world.faulty(...): {', '.join(dead)}"
+    untested = sorted(set(where) - matrix_runs(set(where)))
+    assert not untested, f"faults no test the matrix runs carries a requirement of: {', '.join(untested)}"
