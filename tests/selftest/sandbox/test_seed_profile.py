@@ -1,5 +1,6 @@
-"""The sandbox's seeded identities (sandbox/seed.py) agree with its target profile
-(targets/sandbox.toml), which is what the suite reads them from.
+"""The sandbox's seeded identities (sandbox/seed.py) agree with its target profiles
+(targets/sandbox.toml, and targets/sandbox-other.toml for its other reading), which is
+what the suite reads them from.
 
 Both name the same people, accounts, devices and secrets: the seed because the sandbox
 serves them, the profile because the suite must be able to run against a target it
@@ -10,17 +11,32 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.parties.nomos_api import MAGIC_LINK_LIFETIME_SECONDS, PORTAL_SESSION_LIFETIME_SECONDS
-from sandbox.seed import ALL_BRANDS, BRANDS_BY_ASSET, SECRET_ENV, TERMS_BRANDS, Seed
+from sandbox.parties.nomos_api import (
+    MAGIC_LINK_LIFETIME_SECONDS,
+    OTHER_MAGIC_LINK_LIFETIME_SECONDS,
+    OTHER_PORTAL_SESSION_LIFETIME_SECONDS,
+    PORTAL_SESSION_LIFETIME_SECONDS,
+)
+from sandbox.seed import ALL_BRANDS, SECRET_ENV, Seed, brand_split, terms_brands
 from suite.target import URL_NAMES, Target, Urls, load, secret_env_names
 
 BRAND_PASSWORD_ENV = "BRAND_ACCOUNT_PASSWORD"  # one password for every brand account (seed.py)
 
 
-@pytest.fixture(scope="module")
-def profile() -> Target:
+# profile -> the sandbox's reading (World.variant) it describes
+PROFILES = {"sandbox": "default", "sandbox-other": "other"}
+LIFETIMES = {"default": (MAGIC_LINK_LIFETIME_SECONDS, PORTAL_SESSION_LIFETIME_SECONDS),
+             "other": (OTHER_MAGIC_LINK_LIFETIME_SECONDS, OTHER_PORTAL_SESSION_LIFETIME_SECONDS)}
+
+
+@pytest.fixture(scope="module", params=sorted(PROFILES))
+def profile(request: pytest.FixtureRequest) -> Target:
     urls = Urls(*(f"http://{name}.invalid" for name in URL_NAMES))
-    return load("sandbox", env={}, bound_urls=urls)
+    return load(request.param, env={}, bound_urls=urls)
+
+
+def variant(profile: Target) -> str:
+    return PROFILES[profile.name]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +50,7 @@ def env_name(secret: object) -> str:
 
 def test_the_secrets_are_the_same_environment_variables(profile: Target) -> None:
     assert secret_env_names(profile) == set(SECRET_ENV), (
-        "targets/sandbox.toml and sandbox.seed.SECRET_ENV name different secret variables")
+        f"{profile.source.name} and sandbox.seed.SECRET_ENV name different secret variables")
 
 
 def test_partner_users_agree(profile: Target, seed: Seed) -> None:
@@ -56,12 +72,12 @@ def test_partner_users_agree(profile: Target, seed: Seed) -> None:
 
 def test_brand_accounts_agree(profile: Target, seed: Seed) -> None:
     profiled = set()
+    split, with_terms = brand_split(variant(profile)), terms_brands(variant(profile))
     for asset, brands in profile.brands.items():
-        assert brands.brand in BRANDS_BY_ASSET[asset] and brands.brand not in TERMS_BRANDS, (
-            f"{asset}: {brands.brand} must be a {asset} brand whose sign-in asks no terms")
-        assert brands.terms_brand in BRANDS_BY_ASSET[asset] and brands.terms_brand in TERMS_BRANDS, (
+        assert brands.brand in split[asset], f"{asset}: {brands.brand} is not a {asset} brand"
+        assert brands.terms_brand in split[asset] and brands.terms_brand in with_terms, (
             f"{asset}: {brands.terms_brand} must be a {asset} brand whose sign-in asks for its terms")
-        assert brands.other_type_brand in ALL_BRANDS and brands.other_type_brand not in BRANDS_BY_ASSET[asset], (
+        assert brands.other_type_brand in ALL_BRANDS and brands.other_type_brand not in split[asset], (
             f"{asset}: {brands.other_type_brand} must be a brand of the other asset type")
         devices = {a.device_id for a in brands.accounts}
         assert len(devices) == len(brands.accounts), f"{asset}: the brand accounts must own different devices"
@@ -87,12 +103,12 @@ def test_nox_parties_agree(profile: Target, seed: Seed) -> None:
 def test_nomos_client_and_lifetimes_agree(profile: Target, seed: Seed) -> None:
     assert profile.nomos.client_id == seed.nomos_client_id
     assert env_name(profile.nomos.client_secret) == "NOMOS_CLIENT_SECRET"
-    assert profile.magic_link_lifetime == MAGIC_LINK_LIFETIME_SECONDS
-    assert profile.portal_session_lifetime == PORTAL_SESSION_LIFETIME_SECONDS
+    assert (profile.magic_link_lifetime, profile.portal_session_lifetime) == LIFETIMES[variant(profile)]
 
 
 def test_the_brand_split_agrees(profile: Target) -> None:
+    split = brand_split(variant(profile))
     for asset, brands in profile.brands.items():
-        assert set(brands.offered) == set(BRANDS_BY_ASSET[asset]), (
-            f"{asset}: only in the profile {sorted(set(brands.offered) - set(BRANDS_BY_ASSET[asset]))}, "
-            f"only in the seed {sorted(set(BRANDS_BY_ASSET[asset]) - set(brands.offered))}")
+        assert set(brands.offered) == set(split[asset]), (
+            f"{asset}: only in the profile {sorted(set(brands.offered) - set(split[asset]))}, "
+            f"only in the seed {sorted(set(split[asset]) - set(brands.offered))}")
