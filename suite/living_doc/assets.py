@@ -55,7 +55,7 @@ dl.glossary{display:grid;grid-template-columns:210px 1fr;gap:4px 14px;margin:0}
 dl.glossary dt{font-weight:650}dl.glossary dd{margin:0}
 code{background:#f1f5f9;border-radius:3px;padding:0 3px;font-size:13px}
 dialog{border:none;border-radius:8px;padding:10px;max-width:96vw;max-height:96vh;overflow:auto}
-dialog img{max-width:92vw;display:block}dialog::backdrop{background:rgba(15,23,42,.7)}
+dialog img{max-width:92vw;max-height:84vh;display:block}[id]{scroll-margin-top:96px}dialog::backdrop{background:rgba(15,23,42,.7)}
 [hidden]{display:none!important}
 @media (max-width:900px){.cards{grid-template-columns:1fr}}
 """
