@@ -68,6 +68,22 @@ PLAIN = {
               "as its published description says and never breaks down.",
     "CON-02": "The examples in Nomos' and NOX's own documentation match their published descriptions; where they do "
               "not, we say so.",
+    "SEC-01": "However an attacker spells the address, a portal link never sends the customer to another website.",
+    "SEC-02": "A sign-in link works until just before its time is up, and not a moment after.",
+    "SEC-03": "A portal visit stays signed in until just before its time is up, and not a moment after.",
+    "SEC-04": "A device connection can be finished until just before its 10 minutes are up, and not after.",
+    "SEC-05": "A supplier connection from the manufacturer's app can be finished until just before its 15 minutes are "
+              "up, and not after.",
+    "SEC-06": "The partner app's pass to Nomos works until just before it runs out, and not after.",
+    "SEC-07": "The portal and the partner app keep their sign-in in cookies that web pages cannot read or send to "
+              "other websites.",
+    "SEC-08": "Signing out really signs out, at the portal and at the partner app, for good.",
+    "SEC-09": "A link for one customer, opened where another customer is signed in, shows the new customer only.",
+    "SEC-10": "Two customers using the apps at the same time each see and connect only their own things.",
+    "SEC-11": "Every rule a page checks in the browser is checked again on the server, so it cannot be skipped.",
+    "SEC-12": "Links and codes cannot be guessed: long, random and never repeated.",
+    "SEC-13": "NOX offers only brands of the right kind of device, all of them checked, not a sample.",
+    "SEC-14": "A refused connection leaves the customer's devices exactly as they were.",
 }
 
 GLOSSARY = (
