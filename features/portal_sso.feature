@@ -194,7 +194,7 @@ Feature: Portal single sign-on
   @browser @clock @REQ-SSO-08
   Scenario: A later visit in the same browser is still signed in, without a new link
     Given Alice has opened her energy account
-    And 60 minutes have passed
+    And half of the portal session's lifetime has passed
     When Alice returns to her account hub in the same browser
     Then she sees her account hub with her name
 

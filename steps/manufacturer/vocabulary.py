@@ -11,9 +11,17 @@ from typing import Any
 from steps.clients.nox import KEY_DEFAULT, NoxClient
 from suite.target import Target
 
-# Statuses NOX answers with, in the feature's words (schemas/nox.openapi.yaml; the
-# post-login redirect's are assumptions of interfaces.md §2, kept there in one place).
-HANDOFF_REFUSALS = {"unauthorised": 401, "an unknown session": 404, "already used": 409, "expired": 410}
+# NOX's refusals of a hand-off, in the feature's words: (in words, the statuses that
+# count). interfaces.md §2 fixes 401 for a wrong key; an unknown, used or expired state
+# "is a 4xx" and which one is NOX's choice, so any client error refuses it but 401 (the
+# key was refused instead) and 429 (NOX was busy; the client waits and retries).
+STATE_REFUSED = frozenset(range(400, 500)) - {401, 429}
+HANDOFF_REFUSALS: dict[str, tuple[str, frozenset[int]]] = {
+    "unauthorised": ("401", frozenset({401})),
+    "an unknown session": ("a 4xx other than 401", STATE_REFUSED),
+    "already used": ("a 4xx other than 401", STATE_REFUSED),
+    "expired": ("a 4xx other than 401", STATE_REFUSED),
+}
 # Where the manufacturer asks NOX to send the user back; no manufacturer registers it.
 UNREGISTERED_RETURN = "https://evil.example/linked"
 # Who asks NOX for a link session in this flow, in failure messages.

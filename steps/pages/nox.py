@@ -6,7 +6,7 @@ Text is never matched: the UI speaks four languages, and ``<html lang>`` says wh
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from playwright.sync_api import Page, Route
 
@@ -91,14 +91,15 @@ class BrandSignIn(PageObject):
     def sign_in_holding_return(self, account: BrandAccount) -> str | None:
         """Sign in, but do not follow the manufacturer's answer: return the address it sends
         the browser back to (None when it sends it nowhere). Playwright does not route
-        redirects, so the form's own request is fetched without following them."""
+        redirects, so the form's own request is fetched without following them. The form
+        may post to another host than the one showing it (NOX may serve the brand's page
+        at its own link), so the submission is held wherever it goes."""
         held: list[str] = []
-        page_host = urlsplit(self.page.url).netloc
 
         def hold(route: Route) -> None:
             request = route.request
             if request.method != "POST" or not request.is_navigation_request():
-                route.continue_()
+                route.fallback()
                 return
             answer = route.fetch(max_redirects=0)
             location = answer.headers.get("location")
@@ -108,14 +109,11 @@ class BrandSignIn(PageObject):
             else:
                 route.fulfill(response=answer)
 
-        def on_brand_page(url: str) -> bool:
-            return urlsplit(url).netloc == page_host
-
-        self.page.route(on_brand_page, hold)
+        self.page.route("**/*", hold)
         try:
             self.sign_in(account)
         finally:
-            self.page.unroute(on_brand_page, hold)
+            self.page.unroute("**/*", hold)
         return held[0] if held else None
 
     def refusal(self) -> str:

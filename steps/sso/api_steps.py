@@ -193,9 +193,9 @@ def link_next_overview(sso: SsoState) -> None:
 def link_to_checkout(sso: SsoState) -> None:
     link = sso.minted()
     portal = MagicLink(sso.target.urls.nomos_portal).origin
-    assert link.origin == portal and link.path == "/start", (
-        f"expected the link of a customer without a subscription to point at the hosted checkout {portal}/start, "
-        f"but it points at {link.origin}{link.path}"
+    assert link.origin == portal and link.destination == "/start", (
+        f"expected the link of a customer without a subscription to lead to the hosted checkout {portal}/start "
+        f"(by its path or its `next`), but it leads to {link.origin}{link.destination}"
     )
     assert link.token, "expected the checkout link to carry a one-time token (`token_hash`), but it has none"
 

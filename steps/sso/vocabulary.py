@@ -72,6 +72,12 @@ class MagicLink:
     def path(self) -> str:
         return urlsplit(self.url).path or "/"
 
+    @property
+    def destination(self) -> str:
+        """The portal page the link leads to after sign-in: its ``next`` path, else its own
+        path (Nomos may point a link at a page, or at its entry with ``next``)."""
+        return self.query.get("next") or self.path
+
     def with_query(self, **changes: str | None) -> MagicLink:
         """The same link with query parameters replaced (in place), added, or removed (None)."""
         parts = urlsplit(self.url)
