@@ -11,6 +11,7 @@ import threading
 from sandbox import remote
 from sandbox.faults import UnknownFault, catalog
 from sandbox.server import SandboxStartError, start
+from sandbox.world import VARIANTS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=int, default=0, metavar="N",
                         help="answer every N-th API request with 429 and Retry-After: 1")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalog and exit")
+    parser.add_argument("--variant", choices=VARIANTS, default="default",
+                        help="'other': take the second reading of the docs wherever they leave room (README.md)")
     remote.add_arguments(parser)
     args = parser.parse_args(argv)
     remote.check_arguments(parser, args)
@@ -29,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fault.name:40} {', '.join(fault.requirements):22} {fault.symptom}")
         return 0
     try:
-        sandbox = start(args.fault, rate_limit_every=args.rate_limit, port=args.port,
+        sandbox = start(args.fault, rate_limit_every=args.rate_limit, variant=args.variant, port=args.port,
                         lifetime_scale=args.lifetimes_scale)
     except (UnknownFault, SandboxStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
