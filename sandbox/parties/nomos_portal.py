@@ -7,7 +7,8 @@ session's lifetime and ends only by its own sign-out or expiry.
 
 The other reading (``world.other``): a refused link is answered 403, not 401, with
 other words and markup: the ``link-error`` alert stands above the ``portal-signed-out``
-section instead of inside it.
+section instead of inside it; a visitor without a session is redirected to
+``/signed-out`` instead of being shown the signed-out page where she is.
 """
 
 from __future__ import annotations
@@ -104,8 +105,11 @@ def build_app(world: World) -> Starlette:
         link.used = True
         return world.seed.customer(link.customer_id), ""
 
+    def to_signed_out(request: Request) -> Response:
+        return RedirectResponse("/signed-out", 303) if world.other else signed_out()
+
     # The signed-in guard of the portal's pages: a visitor without a session is signed out.
-    signed_in = requires(customer_of, lambda request: signed_out())
+    signed_in = requires(customer_of, to_signed_out)
 
     def start_session(response: Response, customer: NomosCustomer) -> Response:
         sid = secrets.token_urlsafe(24)
@@ -177,7 +181,12 @@ def build_app(world: World) -> Starlette:
         response.delete_cookie(COOKIE, path="/")
         return response
 
+    async def signed_out_page(request: Request) -> Response:
+        return signed_out()
+
+    other_routes = [Route("/signed-out", signed_out_page, methods=["GET"])] if world.other else []
     return Starlette(routes=[
+        *other_routes,
         Route("/", root, methods=["GET"]),
         Route("/overview", overview, methods=["GET"]),
         Route("/invoices/{invoice_id}", invoice, methods=["GET"]),
