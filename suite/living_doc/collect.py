@@ -94,10 +94,14 @@ class Collector:
         scenario = context.scenario  # the attempt's steps so far: the last report wins
         test.scenario = scenario["name"]
         test.flow = Path(scenario["feature"]["rel_filename"]).stem
-        test.ran_steps = [step["line_number"] for step in scenario["steps"]]
-        failed = [step for step in scenario["steps"] if step["failed"]]
-        test.failed_steps = [step["line_number"] for step in failed]
-        test.failed_step = f"{failed[-1]['keyword']} {failed[-1]['name']}" if failed else ""
+        steps = scenario["steps"]
+        # pytest-bdd marks the step that failed *and every step after it* as failed: the
+        # first one went wrong, the others never ran.
+        first = next((i for i, step in enumerate(steps) if step["failed"]), None)
+        ran = steps if first is None else steps[:first + 1]
+        test.ran_steps = [step["line_number"] for step in ran]
+        test.failed_steps = [] if first is None else [steps[first]["line_number"]]
+        test.failed_step = "" if first is None else f"{steps[first]['keyword']} {steps[first]['name']}"
 
     def _outcome(self, test: TestRecord, report: pytest.TestReport) -> None:
         wasxfail = getattr(report, "wasxfail", None)
