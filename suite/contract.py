@@ -30,7 +30,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSe
 
 from suite import http as policy
 from suite.budget import Costs
+from suite.deviations import known_checks, tolerated
 from suite.evidence import REPORTS_DIR
 from suite.redaction import register
 from suite.target import ROOT, Target, allowed_hosts
@@ -268,6 +269,14 @@ class Contract:
         config.seed = self.settings.seed
         police(schema, self.transport)
         return schema
+
+    def validate(self, case: Any, excluded: Iterable[Callable[..., Any]] = ()) -> Any:
+        """``case.call_and_validate`` with every check Schemathesis knows (its own and the
+        registered promises) but ``excluded``; a check the profile lists as a known vendor
+        deviation is tolerated and noted instead (suite/deviations.py)."""
+        known = known_checks(self.target.deviations)
+        return case.call_and_validate(excluded_checks=[*excluded, *known],
+                                      additional_checks=[tolerated(check, d) for check, d in known.items()])
 
 
 def operation(fixture: str, method: str, path: str) -> Operation:

@@ -91,6 +91,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except (TargetError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[TARGET_KEY] = target
+    if target.deviations:
+        from suite.deviations import KnownDeviations
+
+        config.pluginmanager.register(KnownDeviations(config, target.deviations, target.source.name), "energy-suite-deviations")
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from suite.deviations import Deviation
+from suite.deviations import read as read_deviations
 from suite.redaction import Secret
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +132,7 @@ class Target:
     # NOX's windows (documented: 10 and 15 minutes); a test deployment may shorten them.
     link_session_lifetime: int = 600
     sign_in_window: int = 900
+    deviations: tuple[Deviation, ...] = ()  # known vendor deviations accepted for now (suite/deviations.py)
 
     @property
     def has_clock(self) -> bool:
@@ -218,6 +221,12 @@ class _Reader:
         if not offered or not all(isinstance(b, str) and b for b in offered):
             raise TargetError(f"target profile {self.path.name}: `{key}.offered` must list the brand slugs offered")
         return tuple(offered)
+
+    def deviations(self) -> tuple[Deviation, ...]:
+        try:
+            return read_deviations(self.data.get("deviations"), self.path.name)
+        except ValueError as exc:
+            raise TargetError(str(exc)) from None
 
     def account(self, key: str, node: Any) -> BrandAccount:
         if not isinstance(node, dict):
@@ -340,6 +349,7 @@ def load(
         sandbox_faults=sandbox_faults,
         link_session_lifetime=r.get("target.link_session_lifetime_seconds", int, 600),
         sign_in_window=r.get("target.sign_in_window_seconds", int, 900),
+        deviations=r.deviations(),
     )
     if r.missing:
         raise TargetError(
