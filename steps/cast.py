@@ -4,13 +4,33 @@ they speak, and how a persona signs in to the partner app.
 Personas in the features map to the target profile's test identities, so the same
 feature reads "Alice" on the sandbox and on staging. This is the one place a persona
 is looked up and the one place the partner app's sign-in is driven.
+
+Two ways in, one sign-in form (interfaces.md §1: the ``partner-login`` form, inputs
+labelled "Email" and "Password"):
+
+- :func:`sign_in_to_partner`: through the browser, as the person does it; for the
+  scenarios about signing in, and wherever the browser must see the sign-in itself
+  (a recorded browser);
+- :class:`FormSignIn`: for scenarios that only need someone signed in. It fetches the
+  same sign-in page and posts the same form over HTTP (its hidden fields included, the
+  way a browser without scripts would), then hands the session cookie the partner app
+  set to the scenario's browser context. Each scenario gets a session of its own, just
+  as a sign-in in its browser would give it; the partner app's signed-in guard decides
+  on that cookie as on any other. It saves the browser two page loads and three
+  round trips per sign-in.
 """
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from playwright.sync_api import BrowserContext, Page
 
 from steps.pages.partner import PartnerHome, PartnerSignIn
+from suite.http import describe
 from suite.target import PartnerUser, Target
 
 # Persona in the features -> partner user role in the target profile.
@@ -22,6 +42,8 @@ PERSONA = r"(?P<persona>[A-Z]\w*)"
 # Languages the features name -> the codes NOX and the pages use.
 LANGUAGES = {"Dutch": "nl", "English": "en", "French": "fr", "Spanish": "es"}
 IN_LANGUAGE = rf"(?: in (?P<language>{'|'.join(LANGUAGES)}))?"
+SIGN_IN_PATH = "/login"
+FORM_TEST_ID = "partner-login"
 
 
 def user_of(target: Target, persona: str) -> PartnerUser:
@@ -33,5 +55,114 @@ def user_of(target: Target, persona: str) -> PartnerUser:
 
 def sign_in_to_partner(page: Page, target: Target, user: PartnerUser) -> None:
     """Sign the user in to the partner app in this browser, and see its home page greet them."""
-    PartnerSignIn(page, target).open().sign_in(user)
+    PartnerSignIn(page, target).open(SIGN_IN_PATH).sign_in(user)
     PartnerHome(page, target).expect_signed_in_as(user)
+
+
+def signed_in(page: Page, target: Target, user: PartnerUser, shortcut: FormSignIn | None, *, home: bool = True) -> None:
+    """The user signed in to the partner app in this browser: over HTTP when there is a
+    shortcut, then (``home``) on the home page that greets them; else through the browser."""
+    if shortcut is None:
+        sign_in_to_partner(page, target, user)
+        return
+    shortcut.into(page.context, user)
+    if home:
+        PartnerHome(page, target).open().expect_signed_in_as(user)
+
+
+# ------------------------------------------------------------- the form, over HTTP
+
+
+@dataclass
+class SignInForm:
+    """The ``partner-login`` form of a sign-in page: where it posts, its hidden fields,
+    and the names of the inputs labelled "Email" and "Password"."""
+
+    action: str = ""
+    method: str = "get"
+    hidden: dict[str, str] = field(default_factory=dict)
+    email: str = ""
+    password: str = ""
+
+    @classmethod
+    def read(cls, html: str) -> SignInForm | None:
+        reader = _FormReader()
+        reader.feed(html)
+        reader.close()
+        return reader.form()
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: SignInForm | None = None
+        self.inside = False
+        self.inputs: dict[str, str] = {}  # id -> name
+        self.labels: dict[str, str] = {}  # label text -> for
+        self.label_for: str | None = None
+        self.label_text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("data-testid") == FORM_TEST_ID:
+            self.found, self.inside = SignInForm(action=a.get("action", ""), method=a.get("method", "get").lower()), True
+        elif self.inside and tag == "input" and a.get("name"):
+            if a.get("type", "text").lower() == "hidden":
+                self.found.hidden[a["name"]] = a.get("value", "")  # type: ignore[union-attr]
+            self.inputs[a.get("id") or a["name"]] = a["name"]
+        elif self.inside and tag == "label":
+            self.label_for, self.label_text = a.get("for", ""), ""
+
+    def handle_data(self, data: str) -> None:
+        if self.label_for is not None:
+            self.label_text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label" and self.label_for is not None:
+            self.labels[" ".join(self.label_text.split())] = self.label_for
+            self.label_for = None
+        elif tag == "form":
+            self.inside = False
+
+    def form(self) -> SignInForm | None:
+        if self.found is not None:
+            self.found.email = self.inputs.get(self.labels.get("Email", ""), "")
+            self.found.password = self.inputs.get(self.labels.get("Password", ""), "")
+        return self.found
+
+
+class FormSignIn:
+    """Signs a user in to the partner app by posting its sign-in form over HTTP (under
+    the run's HTTP policy and budget) and gives the session to a browser context."""
+
+    def __init__(self, target: Target, http: httpx.Client) -> None:
+        self.target = target
+        self.http = http
+
+    def into(self, context: BrowserContext, user: PartnerUser) -> None:
+        """Sign ``user`` in and put the session cookie into ``context``; fail, as a person
+        would see it, when the partner app does not accept the sign-in."""
+        self.http.cookies.clear()  # a session of this scenario's own
+        shown = self.http.get(SIGN_IN_PATH)
+        form = SignInForm.read(shown.text) if shown.status_code == 200 else None
+        if form is None or not form.email or not form.password or form.method != "post":
+            raise AssertionError(f"expected the partner app's sign-in form at {SIGN_IN_PATH}, but it answered "
+                                 f"{describe(shown)} without a form posting an Email and a Password")
+        answer = self.http.post(urljoin(str(shown.url), form.action or SIGN_IN_PATH),
+                                data={**form.hidden, form.email: user.email, form.password: user.password.reveal()})
+        left = urlsplit(answer.headers.get("location", "")).path
+        if not answer.is_redirect or left == SIGN_IN_PATH or not self.http.cookies:
+            raise AssertionError(f"expected the partner app to accept {user.name}'s sign-in, but it answered "
+                                 f"{describe(answer)}")
+        context.add_cookies([
+            {"name": c.name, "value": c.value or "", "secure": bool(c.secure), "httpOnly": c.has_nonstandard_attr("HttpOnly"),
+             "sameSite": str(c.get_nonstandard_attr("SameSite") or "Lax").capitalize(),  # type: ignore[typeddict-item]
+             # a host-only cookie stays host-only: given by its address, not as a domain cookie
+             **({"domain": c.domain, "path": c.path or "/"} if c.domain_specified else {"url": self._address(c.domain, c.path)})}
+            for c in self.http.cookies.jar
+        ])
+
+    def _address(self, host: str, path: str) -> str:
+        scheme = urlsplit(self.target.urls.partner_app).scheme
+        return f"{scheme}://{host}{path or '/'}"
+

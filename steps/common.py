@@ -7,7 +7,7 @@ sign-in) is in :mod:`steps.cast`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +15,11 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 from pytest_bdd import given, parsers, when
 
-from steps.cast import sign_in_to_partner, user_of
+from steps.cast import FormSignIn, sign_in_to_partner, signed_in, user_of
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
-from suite.target import PartnerUser, Target
+from suite.http import RequestLedger, client
+from suite.target import PartnerUser, Target, allowed_hosts
 
 # Moves the target's clock (or waits, or skips) by a number of seconds.
 TimePasses = Callable[[int], None]
@@ -30,7 +31,10 @@ class Scenario:
 
     target: Target
     new_context: Callable[..., BrowserContext]
-    first_page: Page
+    first_page: Callable[[], Page]  # the browser starts only when a step needs one
+    # Signs a persona in over HTTP (steps.cast.FormSignIn); None: through the browser, for
+    # a scenario whose browser must see the sign-in itself (a recorded browser).
+    shortcut: FormSignIn | None = None
     persona: str = "Alice"  # whom the scenario follows: the persona its steps last named
     pages: dict[str, Page] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
@@ -42,15 +46,32 @@ class Scenario:
         """The page of a named browser ("her phone", "another browser"); each is its own
         context, so cookies and sessions are not shared between them."""
         if not self.pages:
-            self.pages[name] = self.first_page
+            self.pages[name] = self.first_page()
         elif name not in self.pages:
             self.pages[name] = self.new_context().new_page()
         return self.pages[name]
 
+    def signed_in(self, persona: str, name: str = "default", *, home: bool = True) -> Page:
+        """The named browser with the persona signed in to the partner app (steps.cast.signed_in)."""
+        page = self.browser(name)
+        signed_in(page, self.target, self.user(persona), self.shortcut, home=home)
+        return page
+
+
+@pytest.fixture(scope="session")
+def partner_sign_in(target: Target, ledger: RequestLedger) -> Iterator[FormSignIn]:
+    """Signs personas in over HTTP, for scenarios that need someone signed in but are not
+    about signing in (one client per worker; every sign-in a session of its own)."""
+    with client(target.urls.partner_app, allowed_hosts=allowed_hosts(target), ledger=ledger,
+                timeout=target.limits.request_timeout_seconds) as http:
+        yield FormSignIn(target, http)
+
 
 @pytest.fixture
-def scenario(target: Target, new_context: Callable[..., BrowserContext], page: Page) -> Scenario:
-    return Scenario(target=target, new_context=new_context, first_page=page)
+def scenario(request: pytest.FixtureRequest, target: Target, new_context: Callable[..., BrowserContext],
+             partner_sign_in: FormSignIn) -> Scenario:
+    return Scenario(target=target, new_context=new_context, first_page=lambda: request.getfixturevalue("page"),
+                    shortcut=partner_sign_in)
 
 
 def let_time_pass(clock: ClockClient, nomos: NomosClient, seconds: int, real_time: bool) -> None:
@@ -82,10 +103,13 @@ def partner_customer(scenario: Scenario, persona: str) -> None:
 
 
 @given(parsers.parse("{persona} is signed in to the partner app"))
+def is_signed_in(scenario: Scenario, persona: str) -> None:
+    scenario.signed_in(persona)
+
+
 @when(parsers.parse("{persona} signs in to the partner app"))
 def sign_in(scenario: Scenario, persona: str) -> None:
-    user = scenario.user(persona)
-    sign_in_to_partner(scenario.browser(), scenario.target, user)
+    sign_in_to_partner(scenario.browser(), scenario.target, scenario.user(persona))
 
 
 @given(parsers.parse("{persona} is not signed in to the partner app"))

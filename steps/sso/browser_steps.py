@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pytest_bdd import given, parsers, then, when
 
-from steps.cast import PERSONA, sign_in_to_partner
+from steps.cast import PERSONA
 from steps.clients.nomos import NomosClient
 from steps.common import Scenario, TimePasses
 from steps.pages.partner import PartnerHome, PartnerPortalEntry, PartnerSignIn
@@ -28,6 +28,7 @@ def recorded_browser(scenario: Scenario, sso: SsoState, browser_watch: Watches, 
     assert not scenario.pages, "the recording must start before the scenario's browser is used"
     sso.recording = browser_watch.recording()
     scenario.pages["default"] = sso.recording.page
+    scenario.shortcut = None  # the recording must see her sign in, too
 
 
 @given(parsers.re(rf"{PERSONA} has opened {HER} energy account(?: on {HER} {DEVICE})?"))
@@ -37,7 +38,7 @@ def has_opened_energy_account(
     sso.persona = persona
     browser = device or "default"
     user = sso.user(persona)
-    sign_in_to_partner(scenario.browser(browser), scenario.target, user)
+    scenario.signed_in(persona, browser)
     open_energy_account(scenario, sso, browser_watch, browser)
     AccountHub(scenario.browser(browser), scenario.target).expect_for(user)
 

@@ -16,7 +16,7 @@ import httpx
 from playwright.sync_api import Page
 
 from steps import link_sessions
-from steps.cast import LANGUAGES, sign_in_to_partner
+from steps.cast import LANGUAGES
 from steps.clients.clock import ClockClient
 from steps.clients.nox import NoxClient
 from steps.common import Scenario
@@ -106,10 +106,11 @@ def started(flow: SupplierFlow, asset_type: str) -> Linking:
 
 
 def browser(flow: SupplierFlow, scenario: Scenario, watches: Watches) -> Page:
-    """Alice's browser, signed in to the partner app with her own account (once)."""
+    """Alice's browser, signed in to the partner app with her own account (once). Every
+    step that uses it goes where it acts itself, so the sign-in loads no page."""
     page = scenario.browser()
     if not flow.signed_in:
-        sign_in_to_partner(page, flow.target, scenario.user())
+        scenario.signed_in(scenario.persona, home=False)
         flow.signed_in = True
     if flow.watch is None:
         flow.watch = watches.watch(page, block_foreign=False)
