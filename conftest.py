@@ -5,6 +5,7 @@ embedded sandbox in sandbox/."""
 pytest_plugins = [
     # the harness
     "suite.plugin",
+    "suite.clock",
     "suite.guards",
     "suite.browser",
     "suite.evidence",

@@ -134,7 +134,7 @@ Feature: Connecting the energy supplier from the manufacturer's app
   @browser @security @clock @REQ-MAN-06
   Scenario: Signing in more than 15 minutes after choosing the partner does not connect it
     Given Alice has chosen the partner as her energy supplier in her manufacturer's link
-    When 16 minutes pass
+    When the time to finish the linking has run out
     And Alice signs in at the partner and accepts its terms
     Then the linking fails and she is told so
     And her manufacturer's app never confirms the link
@@ -143,7 +143,7 @@ Feature: Connecting the energy supplier from the manufacturer's app
   Scenario: Coming back to NOX more than 15 minutes after signing in at the partner does not connect it
     Given Alice has chosen the partner as her energy supplier in her manufacturer's link
     And the partner backend has told NOX who Alice is
-    When 16 minutes pass
+    When the time to finish the linking has run out
     And Alice's browser arrives back at NOX
     Then her manufacturer's app says the linking expired
 
@@ -176,6 +176,6 @@ Feature: Connecting the energy supplier from the manufacturer's app
   @api @browser @security @clock @REQ-MAN-07
   Scenario: NOX refuses a hand-off for a sign-in session that has expired
     Given Alice has chosen the partner as her energy supplier in her manufacturer's link
-    And 16 minutes have passed
+    And the time to finish the linking has run out
     When the partner backend tells NOX who signed in for that session
     Then NOX refuses the hand-off as expired

@@ -6,7 +6,6 @@ sign-in) is in :mod:`steps.cast`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from pytest_bdd import given, parsers, when
 
 from steps.cast import FormSignIn, sign_in_to_partner, signed_in, user_of
 from steps.clients.clock import ClockClient
-from steps.clients.nomos import NomosClient
+from suite.clock import TimeKeeper, keeper_of
 from suite.http import RequestLedger, client
 from suite.target import PartnerUser, Target, allowed_hosts
 
@@ -74,23 +73,27 @@ def scenario(request: pytest.FixtureRequest, target: Target, new_context: Callab
                     shortcut=partner_sign_in)
 
 
-def let_time_pass(clock: ClockClient, nomos: NomosClient, seconds: int, real_time: bool) -> None:
-    """Move the target's test clock, or (when told to) wait in real time, or skip."""
+def let_time_pass(clock: ClockClient, seconds: int, keeper: TimeKeeper, item: pytest.Item) -> None:
+    """Move the target's test clock (alone, when it is shared: suite/clock.py; cached
+    tokens notice), or wait in real time (--real-time-waits, up to the profile's cap), or
+    skip saying why."""
     if clock.available:
+        keeper.moving()
         clock.advance(seconds)
-        nomos.forget_token()  # a cached access token may have outlived the moved clock
-    elif real_time:
-        time.sleep(seconds)  # --real-time-waits: the run asked to wait for real
     else:
-        pytest.skip(f"needs {seconds // 60} minutes to pass: this target has no test clock "
-                    "(run with --real-time-waits to wait in real time)")
+        keeper.wait(seconds, item)
 
 
 @pytest.fixture
-def time_passes(clock: ClockClient, nomos: NomosClient, pytestconfig: pytest.Config) -> TimePasses:
+def time_passes(clock: ClockClient, request: pytest.FixtureRequest) -> TimePasses:
     """Let a number of seconds pass on the target (see :func:`let_time_pass`)."""
-    real_time = bool(pytestconfig.getoption("--real-time-waits"))
-    return lambda seconds: let_time_pass(clock, nomos, seconds, real_time)
+    keeper = keeper_of(request.config)
+    return lambda seconds: let_time_pass(clock, seconds, keeper, request.node)
+
+
+def beyond(limit: int) -> int:
+    """Seconds that take a time limit safely past its end: a tenth more, from 2 s to a minute."""
+    return limit + max(2, min(60, limit // 10))
 
 
 # ------------------------------------------------------------------------ the cast
@@ -125,3 +128,16 @@ def not_signed_in(scenario: Scenario, persona: str) -> None:
 @when(parsers.parse("{minutes:d} minutes pass"))
 def minutes_pass(time_passes: TimePasses, minutes: int) -> None:
     time_passes(minutes * 60)
+
+
+# NOX's windows, as long as the target's profile says (documented: 10 and 15 minutes).
+@given("the link's lifetime has passed")
+@when("the link's lifetime has passed")
+def link_lifetime_passed(time_passes: TimePasses, target: Target) -> None:
+    time_passes(beyond(target.link_session_lifetime))
+
+
+@given("the time to finish the linking has run out")
+@when("the time to finish the linking has run out")
+def sign_in_window_passed(time_passes: TimePasses, target: Target) -> None:
+    time_passes(beyond(target.sign_in_window))

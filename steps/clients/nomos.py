@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 
+from suite.clock import time_moves
 from suite.http import describe
 from suite.redaction import Secret, register
 from suite.target import Target
@@ -18,6 +20,11 @@ class NomosClient:
         self._target = target
         self._http = http
         self._token: Secret | None = None
+        # When the cached token is to be fetched again: the target's clock moved (by this
+        # process or, on a shared clock, by another: suite/clock.py), or its lifetime is
+        # nearly over in real time.
+        self._moves = -1
+        self._fresh_until = 0.0
 
     # -- request bodies
 
@@ -50,10 +57,19 @@ class NomosClient:
         content: bytes | None = None,
     ) -> httpx.Response:
         """POST /admin/magic_link. ``bearer=None`` sends no Authorization header;
-        ``content`` sends raw bytes instead of JSON."""
+        ``content`` sends raw bytes instead of JSON. With the client's own token
+        (``bearer="default"``) a 401 fetches a new token and tries once more: on a shared
+        target time may have moved past the cached token's lifetime."""
+        if bearer != "default":
+            return self._mint(body, customer_id, bearer, content)
+        response = self._mint(body, customer_id, self.access_token().reveal(), content)
+        if response.status_code == 401:
+            self.forget_token()
+            response = self._mint(body, customer_id, self.access_token().reveal(), content)
+        return response
+
+    def _mint(self, body: Any, customer_id: str | None, bearer: str | None, content: bytes | None) -> httpx.Response:
         headers = {"X-API-Version": API_VERSION}
-        if bearer == "default":
-            bearer = self.access_token().reveal()
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
         if content is not None:
@@ -65,20 +81,22 @@ class NomosClient:
     # -- the happy path, asserted
 
     def access_token(self) -> Secret:
-        if self._token is None:
+        if self._token is None or self._moves != time_moves() or time.monotonic() >= self._fresh_until:
+            moves = time_moves()
             response = self.request_token()
             assert response.status_code == 200, f"Nomos refused the client credentials: {describe(response)}"
-            self._token = Secret(response.json()["access_token"], "Nomos access token")
+            body = response.json()
+            lifetime = body.get("expires_in")
+            lifetime = lifetime if isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0 else 300
+            self._token = Secret(body["access_token"], "Nomos access token")
+            self._moves, self._fresh_until = moves, time.monotonic() + lifetime - min(60, lifetime // 10)
         return self._token
 
     def forget_token(self) -> None:
-        """Drop the cached token (after the test clock moved past its lifetime)."""
+        """Drop the cached token (Nomos refused it: time moved past its lifetime)."""
         self._token = None
 
     def magic_link(self, customer_id: str) -> str:
         response = self.mint(customer_id=customer_id)
-        if response.status_code == 401:  # the cached token outlived the test clock
-            self.forget_token()
-            response = self.mint(customer_id=customer_id)
         assert response.status_code == 200, f"Nomos did not mint a magic link: {describe(response)}"
         return response.json()["link"]
