@@ -77,6 +77,7 @@ def profile_text(running: Sandbox, name: str, hide_clock: bool, max_real_wait: i
     """The embedded profile of this sandbox's reading, turned into a remote one."""
     template = TARGETS / ("sandbox-other.toml" if running.world.other else "sandbox.toml")
     text = template.read_text(encoding="utf-8")
+    text = text[text.index("[target]"):]  # the template's own header speaks of the embedded sandbox
     text = _set(text, "name", f'"{name}"')
     text = _set(text, "description", '"The sandbox served by `python -m sandbox`, shared by every worker"')
     text = _set(text, "embedded", "false")
