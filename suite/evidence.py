@@ -7,10 +7,12 @@ the page's ``<html lang>``, title, address and visible text, and the SHA-256 of 
 files. The document shows a picture only while the file still has that hash, so a
 picture can never sit under another example's caption.
 
-Every test gets its own folder (named after the test and a hash of its full node id,
-plus the attempt when a test is retried), so outline examples and xdist workers never
-write the same file. When a scenario step fails, every open page is captured at that
-moment (``at_failure``), before anything is torn down.
+Every run gets its own folder (the xdist run id, shared by its workers), and in it every
+test its own (named after the test and a hash of its full node id, plus the attempt when
+a test is retried): outline examples, xdist workers and runs that share a reports folder
+never write the same file. Run folders older than :data:`KEEP_RUNS_FOR` are removed when
+a run starts. When a scenario step fails, every open page is captured at that moment
+(``at_failure``), before anything is torn down.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import hashlib
 import io
 import os
 import re
+import secrets
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +40,8 @@ SCREENSHOTS_DIR = REPORTS_DIR / "screenshots"
 THUMB_SIZE = (320, 400)  # the document's thumbnails: the top of the page, 1/4 scale
 TEXT_LIMIT = 1500  # characters of visible text recorded with each picture
 EVIDENCE_KEY = pytest.StashKey["Evidence"]()
+KEEP_RUNS_FOR = 2 * 3600  # seconds: older run folders are removed (the documents embed their thumbnails)
+_RUN: dict[str, str] = {}  # this process's run folder
 
 try:  # the thumbnails need Pillow; without it the document links the pictures instead
     from PIL import Image, ImageChops
@@ -45,6 +51,27 @@ except ImportError:  # pragma: no cover - Pillow is a dependency
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def run_folder(config: pytest.Config) -> Path:
+    """The run's folder: xdist gives its workers one run id; a run without workers draws its own."""
+    if "name" not in _RUN:
+        uid = getattr(config, "workerinput", {}).get("testrunuid") or secrets.token_hex(8)
+        _RUN["name"] = f"run-{uid[:12]}"
+    return SCREENSHOTS_DIR / _RUN["name"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before a run (not in its workers): remove the pictures of runs long finished."""
+    if hasattr(session.config, "workerinput") or not SCREENSHOTS_DIR.is_dir():
+        return
+    now = time.time()
+    for folder in SCREENSHOTS_DIR.iterdir():
+        try:
+            if folder.is_dir() and now - folder.stat().st_mtime > KEEP_RUNS_FOR:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def folder_for(nodeid: str, attempt: int = 1) -> str:
@@ -125,7 +152,7 @@ class Evidence:
 
     def capture(self, page: Page, moment: str, at_failure: bool = False) -> None:
         """Screenshot the page as a person sees it now (after any navigation has loaded)."""
-        folder = SCREENSHOTS_DIR / folder_for(self.item.nodeid, self.attempt)
+        folder = run_folder(self.item.config) / folder_for(self.item.nodeid, self.attempt)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{len(self.taken) + 1:02d}-{slug(moment)[:50]}.jpg"
         try:
