@@ -54,6 +54,8 @@ FAULTS: list[Fault] = [
           "a brand that asks for its terms of service signs the user in without them being accepted"),
     Fault("brand-accepts-any-password", ("SUP-10",),
           "a brand account signs in with any password"),
+    Fault("brand-terms-only-in-browser", ("SEC-11",),
+          "a brand's terms box is required in the page, and its server no longer checks it was accepted"),
     Fault("brand-ignores-language", ("SUP-08",),
           "the manufacturer's sign-in page is always in English, whatever language the session asked for"),
 ]
@@ -145,7 +147,8 @@ def build_app(world: World) -> Starlette:
         alert = f'<p role="alert" data-testid="brand-error">{esc(error)}</p>' if error else ""
         terms = ""
         if brand in asks_terms:
-            terms = f"""<p><input type="checkbox" id="accept_terms" name="accept_terms" value="yes"
+            required = " required" if world.faulty("brand-terms-only-in-browser") else ""
+            terms = f"""<p><input type="checkbox" id="accept_terms" name="accept_terms" value="yes"{required}
  data-testid="brand-accept-terms"> <label for="accept_terms" style="display:inline">{esc(text["terms"])}</label></p>"""
         body = f"""<h1>{esc(text["heading"])}</h1>
 <p>{esc(text["intro"])}</p>
@@ -197,7 +200,8 @@ def build_app(world: World) -> Starlette:
         account = seed.brand_account(username)
         if account is None or account.brand != brand or not password_ok(form.get("password", "")):
             return sign_in_page(brand, session, lang, username, TEXT[lang]["bad_credentials"], 401)
-        if brand in asks_terms and form.get("accept_terms") != "yes" and not world.faulty("brand-terms-not-required"):
+        trusts_browser = world.faulty("brand-terms-not-required") or world.faulty("brand-terms-only-in-browser")
+        if brand in asks_terms and form.get("accept_terms") != "yes" and not trusts_browser:
             error = TEXT[lang]["terms_required"].format(brand=display_name(brand))
             return sign_in_page(brand, session, lang, username, error, 400)
         code = secrets.token_urlsafe(24)

@@ -60,6 +60,11 @@ FAULTS = [
     Fault("nomos-wrong-status-on-success", ("CON-01",), "a minted link is answered 201 instead of 200"),
     Fault("nomos-link-field-missing", ("SSO-01", "CON-01"), "the answer has no link"),
     Fault("nomos-no-checkout-link", ("SSO-14",), "a customer without subscription is sent to the overview"),
+    Fault("nomos-token-leeway", ("SEC-06",), "an access token still mints for five minutes after its expires_in"),
+    Fault("nomos-token-shorter-than-said", ("SEC-06",),
+          "an access token stops working five minutes before the expires_in its answer states"),
+    Fault("nomos-link-token-counter", ("SEC-12",),
+          "magic-link tokens are a fixed prefix and a counter: one link's token tells the next one's"),
 ]
 
 
@@ -74,6 +79,7 @@ class MagicLink:
 class NomosStore:
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     links: dict[str, MagicLink] = field(default_factory=dict)
+    prefix: str = field(default_factory=lambda: secrets.token_hex(16))  # only nomos-link-token-counter
     # portal session id -> (customer id, expires at)
     sessions: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -162,8 +168,9 @@ def build_app(world: World) -> Starlette:
         if body["grant_type"] != "client_credentials":
             return error(400 if world.other else 422, "invalid_enum_value in 'grant_type': Expected 'client_credentials'")
         now, lifetime = world.clock.now(), world.lifetime(TOKEN_LIFETIME_SECONDS)
+        real = lifetime - (300 if world.faulty("nomos-token-shorter-than-said") else 0)
         answer = {
-            "access_token": issue_token(store, now, client_id, lifetime), "token_type": "Bearer",
+            "access_token": issue_token(store, now, client_id, real), "token_type": "Bearer",
             "expires_in": lifetime, "refresh_token": secrets.token_urlsafe(24), "scope": "read:* write:*",
         }
         if world.faulty("nomos-token-answer-incomplete"):
@@ -180,7 +187,8 @@ def build_app(world: World) -> Starlette:
             expiry = token_expiry(store, bearer.strip())
             if expiry is None:
                 return error(401, "Invalid or malformed token")
-            if expiry <= world.clock.now() and not world.faulty("nomos-expired-token-accepted"):
+            leeway = 300 if world.faulty("nomos-token-leeway") else 0
+            if expiry + leeway <= world.clock.now() and not world.faulty("nomos-expired-token-accepted"):
                 return error(401, "The access token has expired")
         raw = await request.body()
         if world.faulty("nomos-500-on-malformed-body"):
@@ -205,6 +213,8 @@ def build_app(world: World) -> Starlette:
         if customer is None and not world.faulty("nomos-unknown-customer-gets-link"):
             return error(404, "Customer not found")
         token_hash = secrets.token_hex(20)
+        if world.faulty("nomos-link-token-counter"):
+            token_hash = f"{store.prefix}{len(store.links):08x}"
         store.links[token_hash] = MagicLink(customer_id, world.clock.now())
         kind = "" if world.faulty("nomos-link-missing-type") else "&type=magiclink"
         checkout = customer is not None and not customer.has_subscription and not world.faulty("nomos-no-checkout-link")

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from sandbox.faults import Fault
+from sandbox.parties import portal_next
 from sandbox.parties.nomos_api import NomosStore, magic_link_lifetime, nomos_store, portal_session_lifetime
 from sandbox.seed import NomosCustomer
 from sandbox.web import esc, page, requires
@@ -43,6 +44,15 @@ FAULTS = [
     Fault("portal-signout-ends-all-sessions", ("SSO-15",), "signing out on one device signs out every device"),
     Fault("portal-hub-missing-quick-link", ("SSO-07",), "the hub has no quick link to invoices"),
     Fault("portal-checkout-broken", ("SSO-14",), "the hosted checkout shows the signed-out page"),
+    Fault("portal-link-grace", ("SEC-02",), "a magic link still signs in for a minute after its lifetime"),
+    Fault("portal-link-ends-early", ("SEC-02",), "a magic link is refused a minute before its lifetime is over"),
+    Fault("portal-session-grace", ("SEC-03",), "a portal session lasts a minute longer than its lifetime"),
+    Fault("portal-session-ends-early", ("SEC-03",), "a portal session ends a minute before its lifetime is over"),
+    Fault("portal-cookie-readable-by-scripts", ("SEC-07",), "the portal's session cookie is set without HttpOnly"),
+    Fault("portal-signout-keeps-session", ("SEC-08",),
+          "signing out deletes the browser's cookie but the session stays valid: the old cookie signs in again"),
+    Fault("portal-link-keeps-signed-in-customer", ("SEC-09",),
+          "a magic link opened where another customer is signed in keeps that customer's session"),
 ]
 
 
@@ -80,6 +90,8 @@ def build_app(world: World) -> Starlette:
         if entry is None:
             return None
         customer_id, expires = entry
+        expires += (60 if world.faulty("portal-session-grace") else 0) - (
+            60 if world.faulty("portal-session-ends-early") else 0)
         if expires <= world.clock.now() and not world.faulty("portal-session-never-expires"):
             store.sessions.pop(sid, None)
             return None
@@ -100,7 +112,9 @@ def build_app(world: World) -> Starlette:
             return None, "This sign-in link is not valid."
         if link.used and not world.faulty("portal-link-reusable"):
             return None, "This sign-in link has already been used."
-        if world.clock.now() - link.issued_at > magic_link_lifetime(world) and not world.faulty("portal-link-never-expires"):
+        lifetime = magic_link_lifetime(world) + (60 if world.faulty("portal-link-grace") else 0) - (
+            60 if world.faulty("portal-link-ends-early") else 0)
+        if world.clock.now() - link.issued_at > lifetime and not world.faulty("portal-link-never-expires"):
             return None, "This sign-in link has expired."
         link.used = True
         return world.seed.customer(link.customer_id), ""
@@ -114,7 +128,8 @@ def build_app(world: World) -> Starlette:
     def start_session(response: Response, customer: NomosCustomer) -> Response:
         sid = secrets.token_urlsafe(24)
         store.sessions[sid] = (customer.id, world.clock.now() + portal_session_lifetime(world))
-        response.set_cookie(COOKIE, sid, httponly=True, samesite="lax", path="/")
+        readable = world.faulty("portal-cookie-readable-by-scripts")
+        response.set_cookie(COOKIE, sid, httponly=not readable, samesite="lax", path="/")
         return response
 
     async def root(request: Request) -> Response:
@@ -131,6 +146,11 @@ def build_app(world: World) -> Starlette:
         relative = world.faulty("portal-protocol-relative-redirect") and (wanted or "").startswith("//")
         if absolute or relative:
             target = wanted
+        escaped = portal_next.escape(world, request, wanted)
+        if escaped is not None:
+            return start_session(portal_next.verbatim_redirect(escaped), customer)
+        if world.faulty("portal-link-keeps-signed-in-customer") and customer_of(request) is not None:
+            return RedirectResponse(target, 303)  # the regression: "already signed in"
         return start_session(RedirectResponse(target, 303), customer)
 
     @signed_in
@@ -173,7 +193,7 @@ def build_app(world: World) -> Starlette:
 
     async def logout(request: Request) -> Response:
         sid = request.cookies.get(COOKIE, "")
-        entry = store.sessions.pop(sid, None)
+        entry = store.sessions.get(sid) if world.faulty("portal-signout-keeps-session") else store.sessions.pop(sid, None)
         if entry and world.faulty("portal-signout-ends-all-sessions"):
             for other in [k for k, v in store.sessions.items() if v[0] == entry[0]]:
                 store.sessions.pop(other, None)

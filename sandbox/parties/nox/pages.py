@@ -25,6 +25,10 @@ FAULTS: list[Fault] = [
           "the Authenticator UI is always in English, whatever language the session asked for"),
     Fault("nox-session-never-expires", ("SUP-12",),
           "a link session completes (with a callback) long after its 10 minutes"),
+    Fault("nox-link-session-grace", ("SEC-04",),
+          "a link session still completes for a minute after its expires_at"),
+    Fault("nox-link-session-ends-early", ("SEC-04",),
+          "a link session is refused as expired a minute before its expires_at"),
     Fault("nox-completed-session-reusable", ("SUP-12",),
           "a completed link session can be opened and completed again, sending a second callback"),
 ]
@@ -57,7 +61,9 @@ def refusal(n: Nox, session: LinkSession) -> str | None:
     """Why the session can no longer be used (``completed``, ``expired``), or None."""
     if session.completed_at is not None and not n.world.faulty("nox-completed-session-reusable"):
         return "completed"
-    if n.world.clock.now() > session.expires_at and not n.world.faulty("nox-session-never-expires"):
+    expires_at = session.expires_at + (60 if n.world.faulty("nox-link-session-grace") else 0) - (
+        60 if n.world.faulty("nox-link-session-ends-early") else 0)
+    if n.world.clock.now() > expires_at and not n.world.faulty("nox-session-never-expires"):
         return "expired"
     return None
 

@@ -30,6 +30,10 @@ AUTH_SESSION_LIFETIME = 900  # seconds: an authentication session lasts 15 minut
 FAULTS: list[Fault] = [
     Fault("nox-auth-session-never-expires", ("MAN-06",),
           "an authentication session still completes after its 15 minutes"),
+    Fault("nox-auth-session-grace", ("SEC-05",),
+          "an authentication session still completes for a minute after its 15 minutes"),
+    Fault("nox-auth-session-ends-early", ("SEC-05",),
+          "an authentication session ends a minute before its 15 minutes are over"),
 ]
 
 
@@ -98,7 +102,10 @@ class Nox:
     def auth_expired(self, auth: AuthSession) -> bool:
         if self.world.faulty("nox-auth-session-never-expires"):
             return False
-        return self.world.clock.now() > auth.started_at + self.world.lifetime(AUTH_SESSION_LIFETIME)
+        ends = auth.started_at + self.world.lifetime(AUTH_SESSION_LIFETIME)
+        ends += (60 if self.world.faulty("nox-auth-session-grace") else 0) - (
+            60 if self.world.faulty("nox-auth-session-ends-early") else 0)
+        return self.world.clock.now() > ends
 
 
 def nox(request: Request) -> Nox:

@@ -6,6 +6,7 @@ pre-selected brand.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -28,6 +29,8 @@ from sandbox.web import json_response
 from sandbox.world import World
 
 FAULTS: list[Fault] = [
+    Fault("nox-link-token-short", ("SEC-12",),
+          "link tokens are 8 hex characters (32 bits): a link session can be guessed"),
     Fault("nox-auth-not-enforced", ("SUP-02", "CON-01"),
           "link sessions are created without an x-api-key or with a wrong one"),
     Fault("nox-brand-asset-mismatch-accepted", ("SUP-04",),
@@ -86,7 +89,7 @@ async def create_supplier_session(request: Request) -> Response:
 
     now = world.clock.now()
     lifetime = world.lifetime(900 if world.faulty("nox-expires-at-off") else SESSION_LIFETIME)
-    token = new_token()
+    token = secrets.token_hex(4) if world.faulty("nox-link-token-short") else new_token()
     session = LinkSession(token, "supplier", supplier.name, user_id, redirect_url, language, now, now + lifetime,
                           asset_type=asset_type, brand=brand)
     n.state.sessions[token] = session

@@ -20,6 +20,7 @@ state in its path (``/ui/supplier-return/{state}``, ``manufacturer_api``).
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -36,6 +37,9 @@ FAULTS: list[Fault] = [
           "the energy-supplier selector does not list this partner"),
     Fault("nox-supplier-return-skips-confirmation", ("MAN-04",),
           "the manufacturer is told the link succeeded although the supplier never shared its user"),
+    Fault("nox-state-per-user", ("SEC-12",),
+          "the sign-in session (OAuth state) is derived from the manufacturer's user: every linking of one user "
+          "gets the same one"),
     Fault("nox-manufacturer-not-told", ("MAN-05",),
           "after a successful supplier sign-in the manufacturer app is sent status=error"),
 ]
@@ -91,7 +95,10 @@ async def choose_supplier(request: Request) -> Response:
     if slug != n.seed.supplier.slug:
         return unavailable(session, slug, listed[slug], lang)
     started = session.created_at if n.world.other else n.world.clock.now()
-    auth = AuthSession(new_token(), session.token, n.seed.supplier.name, started)
+    state = new_token()
+    if n.world.faulty("nox-state-per-user"):
+        state = hashlib.sha256(f"{session.holder}:{session.user_id}".encode()).hexdigest()
+    auth = AuthSession(state, session.token, n.seed.supplier.name, started)
     n.state.auth_sessions[auth.state] = auth
     query = urlencode({"state": auth.state, "language": lang})
     if n.world.other:

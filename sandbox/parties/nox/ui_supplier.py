@@ -40,6 +40,8 @@ from sandbox.web import UpstreamError, esc, json_object, page, send
 FAULTS: list[Fault] = [
     Fault("nox-ui-shows-all-brands", ("SUP-09",),
           "the brand picker lists the brands of both asset types"),
+    Fault("nox-ui-offers-stray-brand", ("SEC-13",),
+          "the brand picker also offers one brand of the other asset type (none the scenarios sign in with)"),
     Fault("nox-ui-ignores-preselected-brand", ("SUP-09",),
           "a session with a pre-selected brand still shows the brand picker"),
     Fault("nox-no-data-on-callback", ("SUP-10",),
@@ -76,6 +78,8 @@ def brand_picker(n: Nox, session: LinkSession, lang: str) -> HTMLResponse:
     text = texts(lang)
     asset_type = session.asset_type or "hp"
     brands = ALL_BRANDS if n.world.faulty("nox-ui-shows-all-brands") else offered(n, session)
+    if n.world.faulty("nox-ui-offers-stray-brand"):  # a stale entry of the other type's list
+        brands = (*brands, brand_split(n.world.variant)["pv" if asset_type == "hp" else "hp"][-1])
     token = urlencode({"token": session.token})
     options = "\n".join(
         f'<li><a data-testid="brand-option-{esc(slug)}" href="/ui/brands/{esc(slug)}?{esc(token)}">'

@@ -2,7 +2,8 @@
 
 Sign-in follows ``next`` only to a path on this origin (:func:`safe_path`); each
 sign-in gets a new session (HttpOnly, SameSite=Lax); sessions do not expire (the suite
-moves the test clock by hours).
+moves the test clock by hours). Home lists the user's stored devices (interfaces.md §1)
+as the devices page does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sandbox.parties.partner_app.context import (
     safe_path,
     signed_in_home,
 )
+from sandbox.parties.partner_app.devices import device_rows
 from sandbox.parties.partner_app.vendors import nomos_token
 from sandbox.seed import PartnerUser
 from sandbox.web import UpstreamError, alert, esc, page, read_form
@@ -30,6 +32,12 @@ from sandbox.web import UpstreamError, alert, esc, page, read_form
 FAULTS: list[Fault] = [
     Fault("partner-leaks-token-in-page", ("SSO-18",),
           "the partner home page carries the Nomos access token in a hidden form field"),
+    Fault("partner-session-cookie-without-samesite", ("SEC-07",),
+          "the partner app's session cookie is set without SameSite: other websites' requests carry it"),
+    Fault("partner-signout-keeps-session", ("SEC-08",),
+          "'Sign out' only shows the sign-in page: the session and its cookie stay, a later visit is signed in"),
+    Fault("partner-sign-in-without-password", ("SEC-11",),
+          "a sign-in with the password left empty is accepted: the server relied on the form's required field"),
 ]
 
 
@@ -57,6 +65,8 @@ async def login(request: Request) -> Response:
     next_path = safe_path(form.get("next"))
     email = form.get("email", "")
     user = p.authenticate(email, form.get("password", ""))
+    if user is None and not form.get("password") and p.world.faulty("partner-sign-in-without-password"):
+        user = p.seed.partner_user(email)
     if user is None:
         return sign_in_page(p, next_path, email[:MAX_EMAIL], "The email address or password is not correct.", 401)
     old = request.cookies.get(SESSION_COOKIE)
@@ -66,12 +76,15 @@ async def login(request: Request) -> Response:
     p.state.sessions[sid] = user.id
     p.state.last_user = user.id
     response = RedirectResponse(next_path or "/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax", path="/")
+    same_site = None if p.world.faulty("partner-session-cookie-without-samesite") else "lax"
+    response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite=same_site, path="/")  # type: ignore[arg-type]
     return response
 
 
 async def logout(request: Request) -> Response:
     sid = request.cookies.get(SESSION_COOKIE)
+    if partner(request).world.faulty("partner-signout-keeps-session"):
+        return RedirectResponse("/login", status_code=303)
     if sid:
         partner(request).state.sessions.pop(sid, None)
     response = RedirectResponse("/login", status_code=303)
@@ -95,6 +108,8 @@ async def home(request: Request, user: PartnerUser) -> Response:
 <h2>Your devices</h2>
 <p><a class="button" data-testid="connect-hp" href="/connect/hp">Connect a heat pump</a>
 <a class="button" data-testid="connect-pv" href="/connect/pv">Connect solar panels</a></p>
+<ul data-testid="devices">
+{device_rows(p, user)}</ul>
 <p><a href="/devices">See your connected devices</a></p>
 <form method="post" action="/logout">{leaked}
 <button type="submit" data-testid="partner-sign-out">Sign out</button>

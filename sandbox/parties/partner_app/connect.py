@@ -25,6 +25,8 @@ MAX_BRAND_QUERY = 100
 FAULTS: list[Fault] = [
     Fault("partner-connect-wrong-asset-type", ("SUP-01", "SUP-09"),
           "'Connect heat pump' offers solar inverter brands, and the other way round"),
+    Fault("partner-connect-for-last-sign-in", ("SEC-10",),
+          "with two users signed in at once, 'Connect' starts the link session for whoever signed in last"),
 ]
 
 
@@ -46,6 +48,8 @@ async def _connect(request: Request, user: PartnerUser) -> Response:
     asset_type = known_asset_type(request)
     if p.world.faulty("partner-connect-wrong-asset-type"):
         asset_type = "pv" if asset_type == "hp" else "hp"
+    if p.world.faulty("partner-connect-for-last-sign-in"):
+        user = p.last_signed_in(user)
     body: dict[str, str] = {
         "user_id": user.id,
         "asset_type": asset_type,

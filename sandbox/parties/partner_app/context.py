@@ -36,7 +36,7 @@ class PartnerState:
     token_fetches: int = 0
     mints: int = 0
     nox_calls: int = 0  # calls to NOX's API, any endpoint
-    last_user: str | None = None  # only the portal-without-signin fault reads it
+    last_user: str | None = None  # only faults read it (portal-without-signin, *-for-last-sign-in)
     first_links: dict[str, str] = field(default_factory=dict)  # only for partner-reuses-link
 
 
@@ -62,6 +62,11 @@ class Partner:
         sid = request.cookies.get(SESSION_COOKIE)
         user_id = self.state.sessions.get(sid) if sid else None
         return self.users_by_id().get(user_id) if user_id else None
+
+    def last_signed_in(self, user: PartnerUser) -> PartnerUser:
+        """The regression of the *-for-last-sign-in faults: a "current user" kept for the
+        whole server, the last one who signed in, instead of the request's own."""
+        return self.users_by_id().get(self.state.last_user or "") or user
 
     def authenticate(self, email: str, password: str) -> PartnerUser | None:
         user = self.seed.partner_user(email) if email and len(email) <= MAX_EMAIL else None

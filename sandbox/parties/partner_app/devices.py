@@ -34,16 +34,27 @@ FAULTS: list[Fault] = [
           "after linking, the devices page shows no devices"),
     Fault("partner-callback-keeps-old-devices", ("SUP-13",),
           "after re-linking a brand, the old device is still listed next to the new one"),
+    Fault("partner-callback-for-last-sign-in", ("SEC-10",),
+          "with two users signed in at once, a callback's devices are stored for whoever signed in last"),
+    Fault("partner-refusal-clears-brand", ("SEC-14",),
+          "refused link data naming a brand first clears the user's stored devices of that brand"),
+    Fault("partner-refusal-stores-for-named-user", ("SEC-14",),
+          "link data refused as made for another user is stored for that other user"),
 ]
 
 
-def devices_page(p: Partner, user: PartnerUser, heading: str, note: str = "") -> HTMLResponse:
-    rows = "".join(
+def device_rows(p: Partner, user: PartnerUser) -> str:
+    """The user's stored devices as list items (``device`` and ``device-brand`` each)."""
+    return "".join(
         f'<li><span data-testid="device">{esc(device)}</span> · '
         f'<span data-testid="device-brand">{esc(brand)}</span></li>\n'
         for brand, ids in p.state.devices.get(user.id, {}).items()
         for device in ids
     )
+
+
+def devices_page(p: Partner, user: PartnerUser, heading: str, note: str = "") -> HTMLResponse:
+    rows = device_rows(p, user)
     empty = "" if rows else "<p>No devices connected yet.</p>"
     nox_user = p.state.nox_user_ids.get(user.id)
     nox_line = f'<p>NOX Energy user: <span data-testid="nox-user-id">{esc(nox_user)}</span></p>' if nox_user else ""
@@ -77,10 +88,24 @@ def store_unchecked(p: Partner, user: PartnerUser, payload: Any) -> None:
         store(p, user, str(payload.get("nox_user_id")), str(payload.get("brand")), ids)
 
 
+def clean_up_wrongly(p: Partner, user: PartnerUser, payload: Any) -> None:
+    """The SEC-14 regressions, on a refused callback whose data decoded to an object."""
+    if not isinstance(payload, dict):
+        return
+    brand, ids, named = payload.get("brand"), payload.get("device_ids"), payload.get("supplier_user_id")
+    if p.world.faulty("partner-refusal-clears-brand") and isinstance(brand, str):
+        p.state.devices.get(user.id, {}).pop(brand, None)  # "start from a clean slate for this brand"
+    owner = p.users_by_id().get(named) if isinstance(named, str) else None
+    mistaken = owner is not None and owner.id != user.id and isinstance(ids, list)
+    if p.world.faulty("partner-refusal-stores-for-named-user") and mistaken:
+        store(p, owner, str(payload.get("nox_user_id")), str(brand), [str(d) for d in ids])
+
+
 @signed_in
 async def callback(request: Request, user: PartnerUser) -> Response:
     p = partner(request)
     world = p.world
+    payload: Any = None
     try:
         payload = decode_data(request.query_params.getlist("data"),
                               world.faulty("partner-callback-accepts-padded-data"))
@@ -93,6 +118,7 @@ async def callback(request: Request, user: PartnerUser) -> Response:
                 "so it was not saved. Start linking again from your home page.", malformed=False,
             )
     except CallbackRefused as refused:
+        clean_up_wrongly(p, user, payload)
         if refused.malformed and world.faulty("partner-callback-500-on-malformed"):
             return PlainTextResponse("Internal Server Error", status_code=500)
         if world.other:
@@ -102,7 +128,8 @@ async def callback(request: Request, user: PartnerUser) -> Response:
     if world.faulty("partner-callback-drops-devices"):
         p.state.nox_user_ids[user.id] = nox_user_id  # reads the wrong field: no devices
     else:
-        store(p, user, nox_user_id, brand, device_ids)
+        owner = p.last_signed_in(user) if world.faulty("partner-callback-for-last-sign-in") else user
+        store(p, owner, nox_user_id, brand, device_ids)
     count = len(device_ids)
     return devices_page(p, user, "Your devices",
                         f"Connected {count} {brand} device{'s' if count != 1 else ''} through NOX Energy.")

@@ -29,12 +29,15 @@ FAULTS: list[Fault] = [
           "after the supplier sign-in NOX never learns the supplier user; the manufacturer app shows an error"),
     Fault("partner-oauth-500-on-refused-state", ("MAN-06",),
           "signing in on an expired linking session crashes the partner page with a server error"),
+    Fault("partner-oauth-terms-only-in-browser", ("SEC-11",),
+          "the terms box is required in the page, and the server no longer checks it was accepted"),
 ]
 
 
 def oauth_page(p: Partner, nox_state: str, lang: str, email: str = "", error: str = "",
                status: int = 200) -> HTMLResponse:
     text = oauth_texts(lang, p.supplier_name)
+    required = " required" if p.world.faulty("partner-oauth-terms-only-in-browser") else ""
     terms_link = "" if p.world.faulty("partner-oauth-hides-terms") else (
         f'<p><a data-testid="terms-link" href="/terms?language={esc(lang)}" target="_blank" '
         f'rel="noopener">{esc(text["terms"])}</a></p>'
@@ -50,7 +53,7 @@ def oauth_page(p: Partner, nox_state: str, lang: str, email: str = "", error: st
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 {terms_link}
-<p><input type="checkbox" id="accept-terms" name="accept_terms" value="yes" data-testid="accept-terms">
+<p><input type="checkbox" id="accept-terms" name="accept_terms" value="yes" data-testid="accept-terms"{required}>
 <label for="accept-terms" style="display:inline">{esc(text["accept"])}</label></p>
 <button type="submit" data-testid="supplier-oauth-submit">{esc(text["submit"])}</button>
 </form>"""
@@ -86,7 +89,8 @@ async def oauth_nox(request: Request) -> Response:
     text = oauth_texts(lang, p.supplier_name)
     if user is None:
         return oauth_page(p, nox_state, lang, email[:MAX_EMAIL], text["bad_credentials"], 401)
-    if form.get("accept_terms") != "yes" and not p.world.faulty("partner-oauth-ignores-terms"):
+    trusts_browser = p.world.faulty("partner-oauth-ignores-terms") or p.world.faulty("partner-oauth-terms-only-in-browser")
+    if form.get("accept_terms") != "yes" and not trusts_browser:
         return oauth_page(p, nox_state, lang, email[:MAX_EMAIL], text["terms_required"], 400)
     if p.world.faulty("partner-skips-post-login-redirect"):
         # Regression: the browser is sent back to NOX before the backend told it who signed in.

@@ -24,6 +24,8 @@ FAULTS: list[Fault] = [
           "the partner app sets a browser cookie holding its Nomos access token"),
     Fault("partner-mints-with-wrong-customer", ("SSO-01", "SSO-07"),
           "'Open energy account' opens another customer's account"),
+    Fault("partner-portal-for-last-sign-in", ("SEC-10",),
+          "with two users signed in at once, 'Open energy account' opens the account of whoever signed in last"),
 ]
 
 
@@ -36,6 +38,8 @@ async def portal(request: Request) -> Response:
             return login_redirect(request)
         # Regression: the handler lost requireAuth and falls back to a "current user".
         user = p.users_by_id().get(state.last_user or "") or seed.partner_users[0]
+    if world.faulty("partner-portal-for-last-sign-in"):
+        user = p.last_signed_in(user)
     customer_id = user.nomos_customer_id
     if world.faulty("partner-mints-with-wrong-customer"):
         others = [u for u in seed.partner_users if u.id != user.id]
