@@ -20,4 +20,5 @@ pytest_plugins = [
     "steps.sso",
     "steps.manufacturer",
     "steps.supplier",
+    "steps.security",
 ]

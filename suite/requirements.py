@@ -25,14 +25,15 @@ DOCS = ROOT / "docs"
 SPEC = DOCS / "spec"
 VENDOR_DOCS = DOCS / "vendor-docs"
 DEFAULT_CATALOG = SPEC / "requirements.md"
-TAG = re.compile(r"^REQ-(SSO|SUP|MAN|CON)-\d\d$")
-_ROW = re.compile(r"^\| ((?:SSO|SUP|MAN|CON)-\d\d) \| (.+?) \| ([^|]*) \|\s*$", re.M)
+TAG = re.compile(r"^REQ-(SSO|SUP|MAN|CON|SEC)-\d\d$")
+_ROW = re.compile(r"^\| ((?:SSO|SUP|MAN|CON|SEC)-\d\d) \| (.+?) \| ([^|]*) \|\s*$", re.M)
 
 GROUPS = {
     "SSO": "Nomos portal single sign-on",
     "SUP": "Supplier-initiated device linking",
     "MAN": "Manufacturer-initiated supplier linking",
     "CON": "Contracts under generated input",
+    "SEC": "Depth: what attackers and off-by-ones break",
 }
 
 F = TypeVar("F", bound=Callable[..., object])

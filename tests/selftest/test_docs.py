@@ -84,6 +84,6 @@ def test_every_requirement_is_named_by_a_test() -> None:
     (``@REQ-SSO-07``) or a test naming the ID."""
     texts = [p.read_text(encoding="utf-8") for pattern in ("features/**/*.feature", "tests/**/*.py")
              for p in ROOT.glob(pattern) if "selftest" not in p.parts]
-    named = set(re.findall(r"REQ-(?:SSO|SUP|MAN|CON)-\d\d", "\n".join(texts)))
+    named = set(re.findall(r"REQ-(?:SSO|SUP|MAN|CON|SEC)-\d\d", "\n".join(texts)))
     missing = [tag for tag in catalog() if tag not in named]
     assert not missing, f"requirements no feature or test names: {', '.join(missing)}"

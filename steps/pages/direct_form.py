@@ -1,0 +1,76 @@
+"""A form of any page, sent straight to its server over HTTP: the fields the page would
+send, without the browser's checks (``required``, a checkbox the page insists on), so a
+step can prove the server enforces the rule itself (SEC-11).
+
+The form is read from the page as the browser would submit it (``FormData``: hidden
+fields included, unchecked boxes left out); the request goes through the browser
+context's own HTTP client, with its cookies, and follows no redirect, so the answer
+says where the server would have sent the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from steps.pages.base import PageObject
+from suite.http import RequestLedger
+
+READ_FORM = """form => ({
+  action: form.action,
+  method: (form.getAttribute("method") || "get").toLowerCase(),
+  fields: [...new FormData(form)].map(([name, value]) => [name, String(value)]),
+})"""
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    """What the server answered a form sent straight to it."""
+
+    status: int
+    location: str  # where a redirect would send the browser ('' when none)
+    text: str
+
+    @property
+    def redirects(self) -> bool:
+        return 300 <= self.status < 400 and bool(self.location)
+
+    def shows(self, test_id: str) -> bool:
+        return f'data-testid="{test_id}"' in self.text
+
+    def describe(self) -> str:
+        if self.redirects:
+            parts = urlsplit(self.location)
+            return f"{self.status}, sending the browser on to {parts.netloc}{parts.path}"
+        return f"{self.status}"
+
+
+class DirectForm(PageObject):
+    """One form of the current page, by its test id."""
+
+    def __init__(self, page: object, form_test_id: str, ledger: RequestLedger) -> None:
+        super().__init__(page)  # type: ignore[arg-type]
+        self.form_test_id = form_test_id
+        self.ledger = ledger
+
+    def field_name(self, test_id: str | None = None, label: str | None = None) -> str:
+        """The ``name`` a field is sent under, found by its test id or its label."""
+        form = self.expect(self.form_test_id, "the form to send")
+        field = self.by_test_id(test_id) if test_id else form.get_by_label(label or "")
+        return field.first.get_attribute("name") or ""
+
+    def send(self, *, blank: Iterable[str] = (), leave_out: Iterable[str] = ()) -> DirectAnswer:
+        """Send the form as filled in, with the named fields emptied or left out."""
+        form = self.expect(self.form_test_id, "the form to send")
+        read = form.evaluate(READ_FORM)
+        blanked, dropped = set(blank), set(leave_out)
+        fields = [(name, "" if name in blanked else value) for name, value in read["fields"] if name not in dropped]
+        url = urljoin(self.page.url, read["action"] or self.page.url)
+        self.ledger.spend("browser")
+        if read["method"] == "post":
+            response = self.page.request.post(url, form=dict(fields), max_redirects=0, fail_on_status_code=False)
+        else:
+            response = self.page.request.get(url, params=dict(fields), max_redirects=0, fail_on_status_code=False)
+        location = response.headers.get("location", "")
+        return DirectAnswer(response.status, urljoin(url, location) if location else "", response.text())

@@ -1,0 +1,26 @@
+"""The devices the partner app has stored for a user, as its home page shows them
+(interfaces.md §1, partner app home: ``devices`` with one ``device`` and its
+``device-brand`` each; none when nothing is stored). Viewing home changes nothing, so
+a step may look as often as it needs."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from steps.pages.partner import PartnerHome
+from suite.target import PartnerUser, Target
+
+
+class StoredDevices(PartnerHome):
+    def __init__(self, page: Page, target: Target) -> None:
+        super().__init__(page, target)
+
+    def on_home(self, user: PartnerUser) -> list[tuple[str, str]]:
+        """(device id, brand) of every device the home page lists for the signed-in ``user``, sorted."""
+        self.open()
+        self.settle()
+        self.expect_signed_in_as(user)
+        ids = [t.strip() for t in self.by_test_id("device").all_inner_texts()]
+        brands = [t.strip().lower() for t in self.by_test_id("device-brand").all_inner_texts()]
+        assert len(ids) == len(brands), f"the home page lists {len(ids)} devices with {len(brands)} brands"
+        return sorted(zip(ids, brands, strict=True))
