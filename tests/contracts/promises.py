@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 
-NOMOS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-               422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR"}
+from steps.sso.vocabulary import ERROR_CODES as NOMOS_CODES  # every documented status (402, 403, 409 too)
+
 LINK_SESSIONS = ("/v2/supplier/link-sessions", "/v2/manufacturer/link-sessions")
 
 
