@@ -35,6 +35,7 @@ from typing import IO, Any
 import pytest
 from xdist.scheduler import LoadScheduling
 
+from steps.clients.clock import moved_elsewhere, time_moves
 from suite.target import Target
 
 MARKER = "clock"
@@ -42,13 +43,6 @@ RUN_DIR_KEY = "energy_suite_clock_dir"  # workerinput: where workers list their 
 PROPERTY = "real_wait"
 SUMMARY_NAME = "real-waits.json"
 KEEPER_KEY = pytest.StashKey["TimeKeeper"]()
-_MOVES = [0]  # how often this process knows the target's clock to have moved
-
-
-def time_moves() -> int:
-    """A number that changes whenever the target's clock moved, by this process or (on a
-    shared clock) by another since this process's test began: a cached token compares it."""
-    return _MOVES[0]
 
 
 def human(seconds: float) -> str:
@@ -99,9 +93,9 @@ class ClockLock:
         except (FileNotFoundError, ValueError):
             return 0
 
-    def count_move(self, at_least: int) -> None:
-        """Count a move (only ever called holding the lock alone)."""
-        (self.folder / "moves").write_text(str(max(self.moves() + 1, at_least)), encoding="utf-8")
+    def count_moves(self, total: int) -> None:
+        """Record how often the clock moved, as this holder knows (called holding it alone)."""
+        (self.folder / "moves").write_text(str(max(self.moves(), total)), encoding="utf-8")
 
     def close(self) -> None:
         self._turnstile.close()
@@ -144,24 +138,22 @@ class TimeKeeper:
         moves = item.get_closest_marker(MARKER) is not None
         with self.lock.exclusive() if moves else self.lock.shared():
             self.holding = "exclusive" if moves else "shared"
-            _MOVES[0] = max(_MOVES[0], self.lock.moves())  # moved by others since this process's last test
+            moved_elsewhere(self.lock.moves())  # cached tokens notice what others moved since
             try:
                 return (yield)
             finally:
+                if moves:
+                    self.lock.count_moves(time_moves())
                 self.holding = None
 
     # ----------------------------------------------------------- letting time pass
 
-    def moving(self) -> None:
-        """Called before the clock moves: a scenario may move a shared clock only while it
-        holds it alone; every move is counted, here and for the other holders."""
+    def may_move(self) -> None:
+        """A scenario may move a shared clock only while it holds it alone (``@clock``)."""
         if self.lock is not None and self.holding != "exclusive":
             raise AssertionError(
                 "this scenario moves the shared test clock but is not tagged @clock: tag it, so that no other "
                 "scenario is mid-flow while time moves")
-        _MOVES[0] += 1
-        if self.lock is not None:
-            self.lock.count_move(_MOVES[0])
 
     def wait(self, seconds: int, item: pytest.Item) -> None:
         """Wait in real time (the target has no clock), or skip saying why not."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from suite.clock import time_moves
+from steps.clients.clock import time_moves
 from suite.http import describe
 from suite.redaction import Secret, register
 from suite.target import Target
