@@ -10,9 +10,10 @@ says where the server would have sent the browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
 from suite.http import RequestLedger
@@ -49,28 +50,21 @@ class DirectAnswer:
 class DirectForm(PageObject):
     """One form of the current page, by its test id."""
 
-    def __init__(self, page: object, form_test_id: str, ledger: RequestLedger) -> None:
-        super().__init__(page)  # type: ignore[arg-type]
+    def __init__(self, page: Page, form_test_id: str, ledger: RequestLedger) -> None:
+        super().__init__(page)
         self.form_test_id = form_test_id
         self.ledger = ledger
 
-    def field_name(self, test_id: str | None = None, label: str | None = None) -> str:
-        """The ``name`` a field is sent under, found by its test id or its label."""
-        form = self.expect(self.form_test_id, "the form to send")
-        field = self.by_test_id(test_id) if test_id else form.get_by_label(label or "")
-        return field.first.get_attribute("name") or ""
-
-    def send(self, *, blank: Iterable[str] = (), leave_out: Iterable[str] = ()) -> DirectAnswer:
-        """Send the form as filled in, with the named fields emptied or left out."""
+    def send(self) -> DirectAnswer:
+        """Send the form as filled in, whatever the browser would have said about it."""
         form = self.expect(self.form_test_id, "the form to send")
         read = form.evaluate(READ_FORM)
-        blanked, dropped = set(blank), set(leave_out)
-        fields = [(name, "" if name in blanked else value) for name, value in read["fields"] if name not in dropped]
+        fields = dict(read["fields"])
         url = urljoin(self.page.url, read["action"] or self.page.url)
         self.ledger.spend("browser")
         if read["method"] == "post":
-            response = self.page.request.post(url, form=dict(fields), max_redirects=0, fail_on_status_code=False)
+            response = self.page.request.post(url, form=fields, max_redirects=0, fail_on_status_code=False)
         else:
-            response = self.page.request.get(url, params=dict(fields), max_redirects=0, fail_on_status_code=False)
+            response = self.page.request.get(url, params=fields, max_redirects=0, fail_on_status_code=False)
         location = response.headers.get("location", "")
         return DirectAnswer(response.status, urljoin(url, location) if location else "", response.text())

@@ -78,13 +78,19 @@ class BrandSignIn(PageObject):
     def asks_for_terms(self) -> bool:
         return self.sees("brand-accept-terms")
 
-    def sign_in(self, account: BrandAccount, *, password: str | None = None, accept_terms: bool = True) -> None:
-        """Fill in and submit; ``password`` overrides the account's (a wrong one)."""
-        self.expect("brand-login", "a manufacturer's sign-in page")
+    FORM = "brand-login"
+
+    def fill_in(self, account: BrandAccount, *, password: str | None = None, accept_terms: bool = True) -> None:
+        """Fill in the form; ``password`` overrides the account's (a wrong one)."""
+        self.expect(self.FORM, "a manufacturer's sign-in page")
         self.by_test_id("brand-username").fill(account.username)
         self.by_test_id("brand-password").fill(password if password is not None else account.password.reveal())
-        if accept_terms and self.asks_for_terms():
-            self.by_test_id("brand-accept-terms").check()
+        if self.asks_for_terms():
+            self.by_test_id("brand-accept-terms").set_checked(accept_terms)
+
+    def sign_in(self, account: BrandAccount, *, password: str | None = None, accept_terms: bool = True) -> None:
+        """Fill in and submit; ``password`` overrides the account's (a wrong one)."""
+        self.fill_in(account, password=password, accept_terms=accept_terms)
         self.by_test_id("brand-authorize").click()
         self.settle()
 

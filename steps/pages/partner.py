@@ -20,10 +20,16 @@ class PartnerSignIn(PageObject):
     def expect_shown(self) -> None:
         self.expect("partner-login", "the partner app's sign-in page")
 
-    def sign_in(self, user: PartnerUser) -> None:
-        form = self.expect("partner-login", "the partner app's sign-in page")
+    FORM = "partner-login"
+
+    def fill_in(self, user: PartnerUser, *, password: str | None = None) -> None:
+        """Fill in the form; ``password`` overrides the user's (an empty one, say)."""
+        form = self.expect(self.FORM, "the partner app's sign-in page")
         form.get_by_label("Email").fill(user.email)
-        form.get_by_label("Password").fill(user.password.reveal())
+        form.get_by_label("Password").fill(user.password.reveal() if password is None else password)
+
+    def sign_in(self, user: PartnerUser) -> None:
+        self.fill_in(user)
         self.by_test_id("partner-login-submit").click()
         self.settle()
 
@@ -36,6 +42,9 @@ class PartnerHome(PageObject):
     def open(self) -> PartnerHome:
         self.page.goto(self.target.urls.partner_app + "/")
         return self
+
+    def is_shown(self) -> bool:
+        return self.sees("partner-home")
 
     def expect_signed_in_as(self, user: PartnerUser) -> None:
         self.expect("partner-home", f"the partner app's home page for {user.name}")

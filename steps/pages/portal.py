@@ -47,6 +47,9 @@ class Portal(PageObject):
 
 
 class AccountHub(Portal):
+    def is_shown(self) -> bool:
+        return self.sees("portal-hub")
+
     def expect_for(self, user: PartnerUser) -> None:
         self.expect("portal-hub", f"{user.name}'s account hub in the Nomos portal")
         shown = self.expect("portal-customer-name", "the customer's name on the account hub").inner_text().strip()
@@ -77,6 +80,9 @@ class Checkout(Portal):
 
 
 class SignedOut(Portal):
+    def is_shown(self) -> bool:
+        return self.sees("portal-signed-out")
+
     def expect_signed_out(self) -> None:
         self.expect("portal-signed-out", "the portal's signed-out page")
         self.expect_absent("portal-hub", "account hub")

@@ -44,16 +44,21 @@ class SupplierOAuth(PageObject):
         assert state, f"expected NOX to open the supplier's sign-in page with its session, but {self.describe()}"
         return state
 
-    def sign_in(self, user: PartnerUser, *, accept_terms: bool) -> None:
-        form = self.expect("supplier-oauth", f"{self.target.nox.supplier_name}'s sign-in page")
+    FORM, ERROR = "supplier-oauth", "oauth-error"
+
+    def fill_in(self, user: PartnerUser, *, accept_terms: bool) -> None:
+        form = self.expect(self.FORM, f"{self.target.nox.supplier_name}'s sign-in page")
         form.get_by_label("Email").fill(user.email)
         form.get_by_label("Password").fill(user.password.reveal())
         self.by_test_id("accept-terms").set_checked(accept_terms)
+
+    def sign_in(self, user: PartnerUser, *, accept_terms: bool) -> None:
+        self.fill_in(user, accept_terms=accept_terms)
         self.by_test_id("supplier-oauth-submit").click()
         self.settle()
 
     def expect_refused(self, why: str) -> None:
-        self.expect("oauth-error", f"the supplier's sign-in page to refuse the sign-in ({why})")
+        self.expect(self.ERROR, f"the supplier's sign-in page to refuse the sign-in ({why})")
 
     def shows_error(self) -> bool:
         return self.sees("oauth-error")

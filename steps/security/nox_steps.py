@@ -42,10 +42,8 @@ def brand_without_terms(sec: SecurityState, sup_flow: SupplierFlow, scenario: Sc
     page = scenario.browser()
     account = sup_flow.linking.account
     assert account is not None, "no brand was chosen in this scenario"
-    page.get_by_test_id("brand-username").fill(account.username)
-    page.get_by_test_id("brand-password").fill(account.password.reveal())
-    page.get_by_test_id("brand-accept-terms").set_checked(False)
-    sec.answer = DirectForm(page, "brand-login", ledger).send()
+    BrandSignIn(page).fill_in(account, accept_terms=False)
+    sec.answer = DirectForm(page, BrandSignIn.FORM, ledger).send()
 
 
 @then("the manufacturer refuses that sign-in and sends her browser nowhere")

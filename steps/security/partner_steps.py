@@ -50,7 +50,7 @@ def sign_in_noted(sec: SecurityState, scenario: Scenario, persona: str) -> None:
 def partner_signed_in(scenario: Scenario, page_name: str) -> bool:
     home = PartnerHome(scenario.browser(page_name), scenario.target).open()
     home.settle()
-    return home.sees("partner-home")
+    return home.is_shown()
 
 
 @then("the partner app's session cookie is HttpOnly and SameSite, and Secure if the partner app is on https")
@@ -163,9 +163,8 @@ def sign_in_page_open(sec: SecurityState, scenario: Scenario, persona: str) -> N
 @when(parsers.re(rf"{PERSONA}'s browser sends the sign-in form straight to the partner app without a password"))
 def sign_in_without_password(sec: SecurityState, scenario: Scenario, ledger: RequestLedger, persona: str) -> None:
     page = scenario.browser(browser_of(scenario, persona))
-    form = DirectForm(page, "partner-login", ledger)
-    page.get_by_test_id("partner-login").get_by_label("Email").fill(scenario.user(persona).email)
-    sec.answer = form.send(blank=[form.field_name(label="Password")])
+    PartnerSignIn(page, scenario.target).fill_in(scenario.user(persona), password="")
+    sec.answer = DirectForm(page, PartnerSignIn.FORM, ledger).send()
 
 
 @then("the partner app refuses that sign-in")
@@ -184,13 +183,10 @@ def partner_refuses_sign_in(sec: SecurityState, scenario: Scenario) -> None:
 def oauth_without_terms(man_flow: ManufacturerFlow, sec: SecurityState, scenario: Scenario, ledger: RequestLedger,
                         persona: str) -> None:
     page = scenario.browser()
-    SupplierOAuth(page, scenario.target).expect_shown()
-    user = scenario.user(persona)
-    form = page.get_by_test_id("supplier-oauth")
-    form.get_by_label("Email").fill(user.email)
-    form.get_by_label("Password").fill(user.password.reveal())
-    page.get_by_test_id("accept-terms").set_checked(False)
-    sec.answer = DirectForm(page, "supplier-oauth", ledger).send()
+    oauth = SupplierOAuth(page, scenario.target)
+    oauth.expect_shown()
+    oauth.fill_in(scenario.user(persona), accept_terms=False)
+    sec.answer = DirectForm(page, SupplierOAuth.FORM, ledger).send()
 
 
 @then("the partner refuses that sign-in")
@@ -201,7 +197,7 @@ def partner_refuses_oauth(sec: SecurityState, scenario: Scenario) -> None:
     assert not answer.redirects or urlsplit(answer.location).netloc == partner, (
         f"expected the partner to refuse a sign-in without its terms, but it answered {answer.describe()}"
     )
-    assert answer.redirects or answer.shows("oauth-error"), (
+    assert answer.redirects or answer.shows(SupplierOAuth.ERROR), (
         f"expected the partner to say why it refused the sign-in, but it answered {answer.describe()} without one"
     )
 

@@ -107,7 +107,8 @@ def just_signed_in(sec: SecurityState, scenario: Scenario, nomos: NomosClient, c
     if user.role == "subscribed":
         hub.expect_for(user)
     else:
-        assert not hub.sees("portal-signed-out"), f"expected {persona}'s magic link to sign in, but {hub.describe()}"
+        assert not SignedOut(page, scenario.target).is_shown(), (
+            f"expected {persona}'s magic link to sign in, but {hub.describe()}")
 
 
 @when(parsers.re(r"(?P<persona>[A-Z]\w*)'s magic link is opened in that same browser"))
@@ -154,7 +155,7 @@ def old_portal_cookie(sec: SecurityState, scenario: Scenario, persona: str) -> N
 def portal_cookie_flags(sec: SecurityState, scenario: Scenario) -> None:
     page = scenario.browser(sec.browser)
     url = scenario.target.urls.nomos_portal
-    cookies = session_cookies(page, url, lambda: AccountHub(page, scenario.target).visit_hub().sees("portal-hub"))
+    cookies = session_cookies(page, url, lambda: AccountHub(page, scenario.target).visit_hub().is_shown())
     expect_cookie_flags(sec, "the portal", url, cookies)
 
 
