@@ -283,19 +283,27 @@ class Watches:
 
 class Meter:
     """Books every request a browser context sends to the target's hosts on the run's
-    ledger (suite/http.py), like the API clients' requests: a request is held until its
-    slot of the run's pace, and refused (blocked) once the run's budget is spent. A
-    route sees only the first request of a redirect chain; the hops are counted as the
-    browser reports them, so a request is let through only while the budget still has
-    room for the redirects that may follow it."""
+    ledger (suite/http.py), like the API clients' requests.
+
+    On a paced target (``requests_per_second`` > 0) a route holds each request until its
+    slot of the run's pace and blocks it once the run's budget is spent; a route sees only
+    the first request of a redirect chain, so a request is let through only while the
+    budget has room for the redirects that may follow, and the hops are counted as the
+    browser reports them. On an unpaced target (the embedded sandbox) the requests are
+    only counted as the browser reports them: holding each one costs every page load
+    (measured: about 30 ms a navigation), and the run still stops once one is over the
+    budget, after the test that sent it.
+    """
 
     REDIRECT_ROOM = 5  # the suite's longest redirect chain (SSO: app, API, portal) and then some
 
     def __init__(self, context: BrowserContext, hosts: frozenset[str], ledger: RequestLedger) -> None:
         self._hosts = hosts
         self._ledger = ledger
-        context.route(self._is_target, self._book)
-        context.on("request", self._hop)
+        self._held = ledger.interval > 0
+        if self._held:
+            context.route(self._is_target, self._book)
+        context.on("request", self._count)
 
     def _is_target(self, url: str) -> bool:
         return (urlsplit(url).hostname or "") in self._hosts
@@ -309,8 +317,9 @@ class Meter:
             time.sleep(wait)  # the run's pace (requests_per_second), as for the API clients
         route.fallback()
 
-    def _hop(self, request: Request) -> None:
-        if request.redirected_from is not None and self._is_target(request.url):
+    def _count(self, request: Request) -> None:
+        booked = self._held and request.redirected_from is None  # booked by the route already
+        if not booked and self._is_target(request.url):
             self._ledger.note("browser")
 
 

@@ -84,18 +84,20 @@ class Costs:
 
 
 def kind_of(item: pytest.Item) -> str:
-    """``contract POST /oauth/token``, ``sso browser``, ``supplier api``, the test's
-    module for anything else, or ``offline`` for a test that cannot reach the target
-    (no flow of the features, and no fixture of it depends on the run's ledger; a
-    scenario's steps ask for theirs while it runs)."""
+    """``contract POST /oauth/token``, ``sso browser``, ``supplier api`` (a scenario of
+    no flow: ``other api``), the test's module for any other test that uses the run's
+    ledger, or ``offline`` for one that cannot reach the target. (A scenario's steps ask
+    for their fixtures while it runs: scenarios are known by pytest-bdd's example
+    fixture, not by the ledger.)"""
     label = getattr(getattr(item, "function", None), "contract_operation", None)
     if label:
         return f"contract {label}"
     marks = {mark.name for mark in item.iter_markers()}
     flow = next((f for f in FLOWS if f in marks), None)
-    if flow:
-        return f"{flow} {next((c for c in CHANNELS if c in marks), 'api')}"
-    if "ledger" not in getattr(item, "fixturenames", ()):
+    fixtures = getattr(item, "fixturenames", ())
+    if flow or "_pytest_bdd_example" in fixtures:  # a scenario of the features
+        return f"{flow or 'other'} {next((c for c in CHANNELS if c in marks), 'api')}"
+    if "ledger" not in fixtures:
         return "offline"
     module = getattr(item, "module", None)
     return getattr(module, "__name__", "other").rpartition(".")[2]
