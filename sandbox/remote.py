@@ -16,11 +16,13 @@ import argparse
 import os
 import re
 import shlex
+import sys
 from pathlib import Path
 
 from sandbox.parties.nomos_api import magic_link_lifetime, portal_session_lifetime
 from sandbox.parties.nox.state import AUTH_SESSION_LIFETIME, SESSION_LIFETIME
 from sandbox.server import Sandbox
+from sandbox.world import World
 
 TARGETS = Path(__file__).resolve().parent.parent / "targets"
 URL_NAMES = ("partner_app", "nomos_api", "nomos_portal", "nox", "manufacturer_app")
@@ -54,9 +56,8 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         parser.error("--hide-clock and --max-real-wait shape the profile: add --write-profile PATH")
 
 
-def lifetimes(running: Sandbox) -> dict[str, int]:
-    """The lifetimes this sandbox serves, by the profile's keys."""
-    world = running.world
+def lifetimes(world: World) -> dict[str, int]:
+    """The lifetimes a sandbox serves, by the profile's keys."""
     return {
         "magic_link_lifetime_seconds": magic_link_lifetime(world),
         "portal_session_lifetime_seconds": portal_session_lifetime(world),
@@ -73,25 +74,26 @@ def _set(text: str, key: str, value: str) -> str:
     return pattern.sub(lambda _: f"{key} = {value}", text, count=1)
 
 
-def profile_text(running: Sandbox, name: str, hide_clock: bool, max_real_wait: int | None) -> str:
-    """The embedded profile of this sandbox's reading, turned into a remote one."""
-    template = TARGETS / ("sandbox-other.toml" if running.world.other else "sandbox.toml")
+def profile_text(world: World, command: str, name: str, hide_clock: bool, max_real_wait: int | None) -> str:
+    """The embedded profile of this sandbox's reading, turned into a remote one; ``command``
+    is how the sandbox was started (the profile's first line says it)."""
+    template = TARGETS / ("sandbox-other.toml" if world.other else "sandbox.toml")
     text = template.read_text(encoding="utf-8")
     text = text[text.index("[target]"):]  # the template's own header speaks of the embedded sandbox
     text = _set(text, "name", f'"{name}"')
     text = _set(text, "description", '"The sandbox served by `python -m sandbox`, shared by every worker"')
     text = _set(text, "embedded", "false")
-    for key, seconds in lifetimes(running).items():
+    for key, seconds in lifetimes(world).items():
         text = _set(text, key, str(seconds))
-    urls = running.urls
+    urls = world.urls
     lines = ["[urls]", *(f'{n} = "{getattr(urls, n)}"' for n in URL_NAMES)]
     lines.append("# no test clock: time-limited scenarios wait in real time or are skipped" if hide_clock
                  else f'clock = "{urls.clock}"')
     text = text.replace("\n[limits]\n", "\n" + "\n".join(lines) + "\n\n[limits]\n", 1)
     if max_real_wait is not None:
         text = text.replace("\n[limits]\n", f"\n[limits]\nmax_real_wait_seconds = {max_real_wait}\n", 1)
-    header = ("# Written by `python -m sandbox --write-profile` for the sandbox it serves; regenerated\n"
-              "# on every start. Secrets are the environment's (see --env-file), never here.\n\n")
+    header = (f"# A target profile written by sandbox/remote.py for the sandbox served by\n#   {command}\n"
+              "# Secrets are the environment's (--env-file PATH writes them), never here.\n\n")
     return header + text
 
 
@@ -109,7 +111,8 @@ def publish(running: Sandbox, args: argparse.Namespace) -> list[str]:
     """Write what ``--write-profile`` and ``--env-file`` ask for; the lines to print."""
     said = []
     if args.write_profile is not None:
-        text = profile_text(running, args.name, args.hide_clock, args.max_real_wait)
+        command = shlex.join(["python", "-m", "sandbox", *sys.argv[1:]])
+        text = profile_text(running.world, command, args.name, args.hide_clock, args.max_real_wait)
         tmp = args.write_profile.with_name(f".{args.write_profile.name}.tmp")
         args.write_profile.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")

@@ -166,7 +166,9 @@ class TimeKeeper:
                         f"([limits] max_real_wait_seconds in {self.target.source.name})")
         start = time.time()
         time.sleep(seconds)  # --real-time-waits: the run asked to wait for real
-        item.user_properties.append((PROPERTY, json.dumps({"seconds": seconds, "start": start, "end": time.time()})))
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        item.user_properties.append((PROPERTY, json.dumps({"seconds": seconds, "start": start, "end": time.time(),
+                                                           "worker": worker})))
 
     # ------------------------------------------------- spreading the waiting tests
 
@@ -246,8 +248,9 @@ class TimeKeeper:
 
 class WaitersFirst(LoadScheduling):
     """xdist's load scheduling, except that the tests that may wait in real time go
-    first, one per worker: each worker gets one of them and one more test (a worker starts
-    a test only once it knows the next), and one more of them whenever it runs short."""
+    first, one per worker. A worker starts a test only once it knows the next, so each
+    gets one more: a waiting test beyond one per worker, else any other. Whenever a
+    worker runs short while waiting tests are left, it gets the next of them."""
 
     def __init__(self, config: pytest.Config, log: Any, run_dir: Path, say: Any) -> None:
         super().__init__(config, log)
@@ -264,27 +267,41 @@ class WaitersFirst(LoadScheduling):
             return super().schedule()
         self.collection = collection
         self.maxschedchunk = self.maxschedchunk or len(collection)
-        self.pending[:] = sorted(self.waiting) + [i for i in range(len(collection)) if i not in self.waiting]
-        count, at_once = len(self.waiting), min(len(self.waiting), len(self.nodes))
+        nodes, waiting = self.nodes, sorted(self.waiting)
+        rest = waiting[len(nodes):] + [i for i in range(len(collection)) if i not in self.waiting]
+        count, at_once = len(waiting), min(len(waiting), len(nodes))
         advice = "" if at_once == count else f"; -n {count} lets them all wait at once"
-        self.say(f"real-time waits: {count} scenarios may wait, {at_once} at a time ({len(self.nodes)} workers{advice})")
-        for node in self.nodes:
-            self.check_schedule(node)
+        self.say(f"real-time waits: {count} scenarios may wait, {at_once} at a time ({len(nodes)} workers{advice})")
+        for node, index in zip(nodes, waiting, strict=False):  # the waiting tests may be fewer
+            self._give(node, [index, *rest[:1]])
+            del rest[:1]
+        self.pending[:] = rest
+        for node in nodes:
+            if not self.node2pending[node]:
+                super().check_schedule(node)  # workers beyond the waiting tests take the others
+        self._end_if_done()
 
     def check_schedule(self, node: Any, duration: float = 0) -> None:
         left = [i for i in self.pending if i in self.waiting]
         queued = self.node2pending[node]
         if node.shutting_down or not left or len(queued) >= 2:
             return super().check_schedule(node, duration)
-        batch = [left[0]]
-        if not queued:  # plus one to start on: any other test, else the next waiting one
-            batch += next(([i] for i in self.pending if i not in self.waiting), left[1:2])
+        others = [i for i in self.pending if i not in self.waiting]
+        self._give(node, [left[0], *((others[:1] or left[1:2]) if not queued else [])])
+        self._end_if_done()
+
+    def _give(self, node: Any, batch: list[int]) -> None:
         for index in batch:
-            self.pending.remove(index)
-        queued.extend(batch)
+            if index in self.pending:
+                self.pending.remove(index)
+        self.node2pending[node].extend(batch)
         node.send_runtest_some(batch)
-        if not self.pending:
-            node.shutdown()  # nothing more to come: it runs what it has
+
+    def _end_if_done(self) -> None:
+        if not self.pending:  # nothing more to come: every worker runs what it has
+            for node in self.nodes:
+                if not node.shutting_down:
+                    node.shutdown()
 
 
 # ------------------------------------------------------------------------ the plugin
