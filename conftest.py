@@ -3,7 +3,8 @@ flow (``steps/``). Features live in features/, target profiles in targets/, the
 embedded sandbox in sandbox/."""
 
 pytest_plugins = [
-    # the harness
+    # the harness (suite.shard first: it shares the profile's limits out before suite.budget reads them)
+    "suite.shard",
     "suite.plugin",
     "suite.clock",
     "suite.guards",
