@@ -281,11 +281,7 @@ class RunBudget:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker or not self.ledger.sent:
             return
-        path = self.summary_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.summary(), indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        write_summary(self.summary_path, self.summary())
 
     def close(self) -> None:
         self.ledger.close()
@@ -309,6 +305,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE_KEY, None)
     if state is not None:
         state.close()
+
+
+def write_summary(path: Path, data: dict[str, Any]) -> None:
+    """Write a run's JSON summary whole (parallel runs may share the reports folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def ledger_of(config: pytest.Config) -> RequestLedger:

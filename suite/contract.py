@@ -19,20 +19,16 @@ for generated cases and for Schemathesis' own auth probes alike. Tokens that ans
 carry are registered as secrets before any check can print them.
 
 The counts (cases and requests per operation) go to ``contract-summary.json`` in the
-reports directory and to the terminal summary.
+reports directory and to the terminal summary (suite/contract_tally.py).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
 import secrets
-import time
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,12 +41,11 @@ from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSe
 
 from suite import http as policy
 from suite.budget import Costs
+from suite.contract_tally import OperationStats, Tally, case_data, chain
 from suite.deviations import known_checks, tolerated
-from suite.evidence import REPORTS_DIR
 from suite.redaction import register
 from suite.target import ROOT, Target, allowed_hosts
 
-SUMMARY = REPORTS_DIR / "contract-summary.json"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: every pytest start reads the schemas
 THOROUGH_EXAMPLES = 200
 # Phases of Schemathesis 4 that run under pytest: the schema's examples, the coverage
@@ -60,8 +55,7 @@ PHASES = ("examples", "coverage", "fuzzing")
 TOKEN_KEYS = ("access_token", "refresh_token", "id_token")
 SEED_KEY = "energy_suite_contract_seed"
 SETTINGS_KEY = pytest.StashKey["ContractSettings"]()
-TALLY_KEY = pytest.StashKey["Tally"]()
-PROPERTY = "contract_stats"
+TALLY_KEY = pytest.StashKey[Tally]()
 _PROBE: Any = object()  # Schemathesis sends its auth probes without a `session` argument
 
 
@@ -147,39 +141,6 @@ def settings(config: pytest.Config) -> ContractSettings:
 
 
 # ------------------------------------------------------------------------ transport
-
-
-@dataclass
-class OperationStats:
-    cases: int = 0
-    requests: int = 0
-    rate_limited: int = 0
-    waited_seconds: float = 0.0
-    seconds: float = 0.0
-    fingerprint: str = ""  # of the generated cases sent, in order: a replayed seed repeats it
-
-    def add(self, other: OperationStats) -> None:
-        if other.fingerprint:
-            self.fingerprint = chain(self.fingerprint, other.fingerprint) if self.fingerprint else other.fingerprint
-        self.cases += other.cases
-        self.requests += other.requests
-        self.rate_limited += other.rate_limited
-        self.waited_seconds += other.waited_seconds
-        self.seconds += other.seconds
-
-
-def chain(fingerprint: str, data: str) -> str:
-    return hashlib.sha256(f"{fingerprint}\n{data}".encode()).hexdigest()[:16]
-
-
-def case_data(case: Any) -> str:
-    """What was generated for a case (not the auth the config adds when sending)."""
-    return json.dumps([case.method, case.path, case.path_parameters, case.query, case.body], default=_plain)
-
-
-def _plain(value: Any) -> str:
-    """Non-JSON values by content (bytes) or by kind (Schemathesis' NotSet), never by address."""
-    return repr(value) if isinstance(value, bytes | bytearray | str | int | float) else type(value).__name__
 
 
 def remember_tokens(content: bytes) -> None:
@@ -343,7 +304,7 @@ def pytest_configure(config: pytest.Config) -> None:
     target = config.stash[TARGET_KEY]
     max_examples, note = resolve_budget(choice, target, vendored_operations())
     config.stash[SETTINGS_KEY] = ContractSettings(str(choice), max_examples, seed, note)
-    tally = config.stash[TALLY_KEY] = Tally(config)
+    tally = config.stash[TALLY_KEY] = Tally(config, config.stash[SETTINGS_KEY], PHASES)
     config.pluginmanager.register(tally, "energy-suite-contract-tally")
 
 
@@ -364,89 +325,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if label and not item.name.endswith(f"[{label}]"):
             item.name = f"{item.name}[{label}]"
             item._nodeid = f"{item._nodeid}[{label}]"
-
-
-class Tally:
-    """Counts per operation. In a worker (or the only process) it hands each contract
-    test's counts to its call report; the controller (or the only process) adds them up,
-    prints them and writes the summary."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.transport: PolicedTransport | None = None
-        self.operations: dict[str, OperationStats] = {}
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        before = {k: asdict(v) for k, v in self.transport.stats.items()} if self.transport else {}
-        started = time.perf_counter()
-        try:
-            return (yield)
-        finally:
-            if self.transport is not None:
-                self._hand_over(item, before, time.perf_counter() - started)
-
-    def _hand_over(self, item: pytest.Item, before: dict[str, dict[str, Any]], seconds: float) -> None:
-        assert self.transport is not None
-        delta: dict[str, OperationStats] = {}
-        for label, now in self.transport.stats.items():
-            was = OperationStats(**before.get(label, {}))
-            if (now.cases, now.requests) != (was.cases, was.requests):
-                delta[label] = OperationStats(now.cases - was.cases, now.requests - was.requests,
-                                              now.rate_limited - was.rate_limited,
-                                              round(now.waited_seconds - was.waited_seconds, 3),
-                                              fingerprint=now.fingerprint)
-        for stats in delta.values():
-            stats.seconds = round(seconds / len(delta), 3)
-        if delta:
-            item.user_properties.append((PROPERTY, json.dumps({k: asdict(v) for k, v in delta.items()})))
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" or type(report) is not pytest.TestReport:  # not the subtests' reports
-            return
-        for key, value in report.user_properties:
-            if key == PROPERTY:
-                for label, stats in json.loads(str(value)).items():
-                    self.operations.setdefault(label, OperationStats()).add(OperationStats(**stats))
-
-    def summary(self) -> dict[str, Any] | None:
-        if not self.operations:
-            return None
-        chosen = settings(self.config)
-        totals = OperationStats()
-        for stats in self.operations.values():
-            totals.add(stats)
-        return {
-            "budget": chosen.budget, "max_examples": chosen.max_examples, "seed": chosen.seed, "note": chosen.note,
-            "phases": list(PHASES), "cases": totals.cases, "requests": totals.requests,
-            "rate_limited": totals.rate_limited, "seconds": round(totals.seconds, 3),
-            "operations": {label: asdict(stats) for label, stats in sorted(self.operations.items())},
-        }
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        data = self.summary()
-        if data is None or hasattr(self.config, "workerinput"):
-            return
-        SUMMARY.parent.mkdir(parents=True, exist_ok=True)
-        tmp = SUMMARY.with_name(f".{SUMMARY.name}.{os.getpid()}.tmp")  # parallel runs share the folder
-        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(SUMMARY)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        data = self.summary()
-        if data is None or hasattr(self.config, "workerinput"):
-            return
-        terminalreporter.section("contract fuzzing", sep="-")
-        terminalreporter.write_line(settings(self.config).describe())
-        for label, stats in [*data["operations"].items(), ("total", data)]:
-            terminalreporter.write_line(
-                f"  {label:34} {stats['cases']:5} cases {stats['requests']:5} requests "
-                f"{stats['rate_limited']:3} rate-limited {stats['seconds']:7.2f}s")
-        terminalreporter.write_line(f"  -> {_shown(SUMMARY)}")
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
