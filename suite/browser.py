@@ -18,6 +18,13 @@ with one line saying how to get it (``refusal``): ``--browser firefox|webkit`` a
 Playwright's ffmpeg (scripts/setup links the system's), ``--device`` a name Playwright
 knows; ``--base-url`` is refused (the target profile names every URL) and so is an
 ``--output`` folder pytest-playwright would delete that holds the project itself.
+
+A remote Playwright server (``SUITE_PLAYWRIGHT_ENDPOINT=ws://host:port/``, from the
+environment or ``.env``): every worker connects to it instead of launching a browser
+(``playwright run-server`` there, or Playwright's Docker image). The server launches
+its own Chromium; one started with ``--unsafe`` launches ``$SUITE_CHROMIUM`` (a path on
+the server's machine) instead. An embedded sandbox listens on this machine's loopback,
+so its hosts are exposed to the remote browser through the connection.
 """
 
 from __future__ import annotations
@@ -27,12 +34,16 @@ import json
 import os
 import platform
 import shutil
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+from suite.target import Target, allowed_hosts
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
@@ -69,6 +80,7 @@ CHANNELS = {
     "msedge-beta": ("/opt/microsoft/msedge-beta/msedge", "/Applications/Microsoft Edge Beta.app/Contents/MacOS/Microsoft Edge Beta",
                     "Microsoft/Edge Beta/Application/msedge.exe"),
 }
+ENDPOINT_ENV = "SUITE_PLAYWRIGHT_ENDPOINT"  # a remote Playwright server to connect to instead of launching
 INSTALL = "python -m playwright install"  # run with the virtualenv's python (.venv/bin/python, .venv\\Scripts\\python)
 
 
@@ -217,6 +229,9 @@ def ffmpeg_missing(machine: Machine) -> str | None:
 def refusal(options: Mapping[str, Any], machine: Machine, root: Path = ROOT) -> str | None:
     """The one line that refuses a pytest-playwright option this machine cannot serve."""
     headless = not options.get("headed")
+    endpoint = machine.env.get(ENDPOINT_ENV, "").strip()
+    if endpoint:  # the server has the browsers
+        return endpoint_refusal(endpoint)
     try:
         for browser in options.get("browser") or ["chromium"]:
             choose_browser(machine, browser, headless=headless, channel=options.get("browser_channel"))
@@ -237,6 +252,39 @@ def refusal(options: Mapping[str, Any], machine: Machine, root: Path = ROOT) -> 
         return (f"--output {options.get('output')}: pytest-playwright deletes that folder when the run starts; "
                 "give it a folder of its own, e.g. --output test-results/mine")
     return None
+
+
+def endpoint_refusal(endpoint: str) -> str | None:
+    parts = urlsplit(endpoint)
+    if parts.scheme in ("ws", "wss") and parts.hostname:
+        return None
+    return (f"{ENDPOINT_ENV}={shown_endpoint(endpoint)}: not a Playwright server address; give its WebSocket address, "
+            "e.g. ws://127.0.0.1:3000/ (`playwright run-server --port 3000` prints it), or unset it")
+
+
+def shown_endpoint(endpoint: str) -> str:
+    """The server's address without what may be a credential (user info, query)."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}" if parts.scheme else "?"
+
+
+def unreachable(endpoint: str) -> str | None:
+    """Why no Playwright server can answer at ``endpoint``, or None when something listens there."""
+    parts = urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=5).close()
+    except OSError as exc:
+        return (f"{ENDPOINT_ENV}={shown_endpoint(endpoint)}: no Playwright server answers there ({exc.strerror or exc}); "
+                "start one (`playwright run-server --port N`) or unset it")
+    return None
+
+
+def playwright_endpoint() -> str | None:
+    """The remote Playwright server of this run, if any (the environment, then ``.env``)."""
+    from suite.target import environment
+
+    return environment().get(ENDPOINT_ENV, "").strip() or None
 
 
 def device_refusal(name: str) -> str | None:
@@ -263,11 +311,16 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.output = str(output / worker)
         return
     options = vars(config.option)
+    endpoint = playwright_endpoint()
+    if endpoint and not os.environ.get(ENDPOINT_ENV):
+        os.environ[ENDPOINT_ENV] = endpoint  # from .env: the workers and the refusal read it alike
     from_command_line = {**options, "base_url": None if options.get("base_url") == os.environ.get("PYTEST_BASE_URL")
                          else options.get("base_url")}
     line = refusal(from_command_line, Machine())
     if line is None and options.get("device"):
         line = device_refusal(options["device"])
+    if line is None and endpoint and not options.get("collectonly"):
+        line = unreachable(endpoint)
     if line:
         raise pytest.UsageError(line)
 
@@ -275,6 +328,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_name: str) -> dict[str, Any]:
     args = {**browser_type_launch_args}
+    if playwright_endpoint():  # launched by the remote server (connect_options)
+        return args
     try:
         choice = choose_browser(Machine(), browser_name, headless=args.get("headless", True) is not False,
                                 channel=args.get("channel"))
@@ -292,3 +347,27 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_n
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     # A --device brings its own viewport; otherwise the living document's size.
     return {"viewport": {"width": 1280, "height": 800}, **browser_context_args, "locale": "en-GB"}
+
+
+@pytest.fixture(scope="session")
+def connect_options(browser_type_launch_args: dict[str, Any], browser_name: str, target: Target) -> dict[str, Any] | None:
+    """pytest-playwright connects every worker to the remote server instead of launching,
+    passing these launch options (camelCase, as the server reads them)."""
+    endpoint = playwright_endpoint()
+    if endpoint is None:
+        return None
+    launch: dict[str, Any] = {"headless": browser_type_launch_args.get("headless", True) is not False}
+    if browser_name == "chromium":
+        launch["args"] = CHROMIUM_ARGS  # a server started with --unsafe applies them
+        if os.environ.get("SUITE_CHROMIUM"):
+            launch["executablePath"] = os.environ["SUITE_CHROMIUM"]
+    options: dict[str, Any] = {"endpoint": endpoint, "headers": {"x-playwright-launch-options": json.dumps(launch)}}
+    if target.embedded:  # the sandbox listens on this machine's loopback: the browser reaches it through us
+        options["expose_network"] = ",".join(sorted(allowed_hosts(target)))
+    return options
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    endpoint = playwright_endpoint()
+    return f"browser: on the Playwright server at {shown_endpoint(endpoint)} ({ENDPOINT_ENV})" if endpoint else None
+
