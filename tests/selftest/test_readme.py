@@ -13,12 +13,16 @@ How each is run (a real run of most would take minutes, and the selftest is one 
 - `python -m sandbox`: started, waited for until it serves, stopped with Ctrl-C;
 - the benchmark and the throughput comparison: with a small option (`--only sso --runs 1`,
   `--examples 1`), once for the README lines that come to the same small run;
+- `python -m suite.living_doc ...`: as written, in a folder holding the run records of two
+  small shard runs (`shard-1/`, `shard-2/`, and `reports/run-record.json`), globs expanded;
 - anything else (the set-up): as written.
-`python` stands for this interpreter; reports and pytest's cache go to a temp folder.
+A line ending in a backslash goes on on the next. `python` stands for this interpreter;
+reports and pytest's cache go to a temp folder.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import queue
 import re
@@ -42,7 +46,8 @@ PYTEST_COMMANDS = ("scripts/suite", "scripts/selftest")
 
 def readme_commands(text: str) -> list[str]:
     """Every command line of the README's shell code blocks, comments dropped."""
-    lines = (line.strip() for block in BLOCK.findall(text) for line in block.splitlines())
+    blocks = (re.sub(r"\\\n\s*", " ", block) for block in BLOCK.findall(text))
+    lines = (line.strip() for block in blocks for line in block.splitlines())
     return [line for line in lines if shlex.split(line, comments=True)]
 
 
@@ -74,10 +79,31 @@ def test_the_readme_shows_commands() -> None:
     assert any("-k" in argv_of(c) for c in COMMANDS) and any("python scripts/run.py" in c for c in COMMANDS)
 
 
+@pytest.fixture(scope="module")
+def shard_records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the run records of two small shard runs, as the merge wants them."""
+    folder = tmp_path_factory.mktemp("shards")
+    for shard, scenario in (("shard-1", "alice_opens_her_energy_account"), ("shard-2", "bob_without_a_subscription")):
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-k", scenario,
+                               "--living-doc", str(folder / shard / "living-documentation.html"), "--history", "none"],
+                              cwd=ROOT, env={**os.environ, "SUITE_REPORTS_DIR": str(folder / shard)},
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and (folder / shard / "run-record.json").exists(), done.stdout[-1500:]
+    (folder / "reports").mkdir()
+    shutil.copy(folder / "shard-1" / "run-record.json", folder / "reports" / "run-record.json")
+    return folder
+
+
 @pytest.mark.parametrize("line", COMMANDS)
-def test_readme_command(line: str, tmp_path: Path) -> None:
+def test_readme_command(line: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     argv = argv_of(line)
-    if argv[-2:] == ["-m", "sandbox"]:
+    if argv[1:3] == ["-m", "suite.living_doc"]:
+        folder: Path = request.getfixturevalue("shard_records")
+        expanded = [match for arg in argv for match in (sorted(glob.glob(arg, root_dir=folder)) if "*" in arg else [arg])]
+        done = subprocess.run(expanded, cwd=folder, env={**environment(tmp_path), "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
+    elif argv[-2:] == ["-m", "sandbox"]:
         serve_the_sandbox_and_stop_it(argv, tmp_path)
     elif runs_pytest(argv):
         collect(argv, tmp_path)
