@@ -112,13 +112,17 @@ def test_writing_the_document_appends_one_run_and_reads_the_earlier_ones(tmp_pat
 
 
 def test_the_nightly_workflow_keeps_the_history_between_runs() -> None:
+    """The nightly runs in shards (suite/shard.py): the job that merges them keeps the history."""
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "staging.yml").read_text())
-    steps = workflow["jobs"]["suite"]["steps"]
+    steps = workflow["jobs"]["merge"]["steps"]
     uses = [str(step.get("uses", "")) for step in steps]
     restore = next(i for i, u in enumerate(uses) if u.startswith("actions/cache/restore@"))
     save = next(i for i, u in enumerate(uses) if u.startswith("actions/cache/save@"))
-    suite = next(i for i, step in enumerate(steps) if "scripts/suite" in str(step.get("run", "")))
-    assert restore < suite < save, "restore the history before the suite, save it after"
+    suite = next(i for i, step in enumerate(steps) if "--history reports/history.jsonl" in str(step.get("run", "")))
+    assert restore < suite < save, "restore the history before the merged run is added, save it after"
+    runs = [str(step.get("run", "")) for step in workflow["jobs"]["suite"]["steps"]]
+    shards = [run for run in runs if "scripts/suite" in run]
+    assert shards and all("--history none" in run for run in shards), "only the merged run enters the history"
     assert steps[save].get("if") == "always()", "a red night is history too"
     for index in (restore, save):
         assert steps[index]["with"]["path"] == "main/reports/history.jsonl", "the suite's default history file"
