@@ -128,6 +128,7 @@ class TimeKeeper:
             self.run_dir = Path(worker[RUN_DIR_KEY]) if worker and RUN_DIR_KEY in worker else \
                 Path(tempfile.mkdtemp(prefix="suite-clock-"))
         self.waits: list[dict[str, Any]] = []
+        self.started = time.time()
 
     # ---------------------------------------------------------------- the lock
 
@@ -215,6 +216,7 @@ class TimeKeeper:
         wall = max(w["end"] for w in waits) - min(w["start"] for w in waits)
         return {"target": self.target.name, "waits": len(waits), "sum_seconds": total,
                 "longest_seconds": max(w["seconds"] for w in waits), "wall_seconds": round(wall, 1),
+                "run_seconds": round(time.time() - self.started, 1),
                 "max_real_wait_seconds": self.target.limits.max_real_wait_seconds, "each": waits}
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -223,7 +225,8 @@ class TimeKeeper:
         data = self.summary()
         terminalreporter.write_line(
             f"real-time waits: {data['waits']} scenarios waited {human(data['sum_seconds'])} in all "
-            f"(longest {human(data['longest_seconds'])}) within {human(data['wall_seconds'])} of wall time")
+            f"(longest {human(data['longest_seconds'])}) within {human(data['wall_seconds'])} of wall time; "
+            f"the run took {human(data['run_seconds'])}")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker or not self.waits:

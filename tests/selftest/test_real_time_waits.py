@@ -44,8 +44,8 @@ def test_without_real_time_waits_a_wait_is_skipped_saying_how_to_wait() -> None:
 
 def test_a_wait_beyond_the_profiles_cap_is_skipped_saying_so() -> None:
     kept = keeper(real_time=True)
-    assert kept.target.limits.max_real_wait_seconds == 120
-    reason = skipped(kept, 121)
+    cap = kept.target.limits.max_real_wait_seconds
+    reason = skipped(kept, cap + 1)
     assert "max_real_wait_seconds" in reason and "sandbox-remote-noclock.toml" in reason, reason
 
 
@@ -102,7 +102,7 @@ def test_more_waiting_tests_than_workers_are_spread_over_them(tmp_path: Path) ->
 
 
 def test_waits_against_a_sandbox_without_clock_overlap(tmp_path: Path) -> None:
-    with served(tmp_path, "--hide-clock", "--lifetimes-scale", "0.1", "--max-real-wait", "120") as running:
+    with served(tmp_path, "--hide-clock", "--lifetimes-scale", "0.2", "--max-real-wait", "240") as running:
         collected = running.run_suite(["--collect-only", "-q", "-m", "clock"], tmp_path / "collect", timeout=120)
         waiting = [line for line in collected.stdout.splitlines() if "::" in line]
         assert len(waiting) >= 5, collected.stdout[-2000:]
@@ -111,7 +111,8 @@ def test_waits_against_a_sandbox_without_clock_overlap(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     data: dict[str, Any] = json.loads((tmp_path / "reports" / clock.SUMMARY_NAME).read_text())
     print(f"\nreal-time waits: {summary(done)}; {data['waits']} waits of {data['sum_seconds']} s in all, "
-          f"longest {data['longest_seconds']} s, within {data['wall_seconds']} s of wall time on {workers} workers")
+          f"longest {data['longest_seconds']} s, within {data['wall_seconds']} s of wall time on {workers} workers; "
+          f"the run took {data['run_seconds']} s")
     assert "max_real_wait_seconds" in done.stdout, "no wait was long enough to be skipped: the cap is untested"
     assert data["waits"] >= 5, data
     assert len({w["worker"] for w in data["each"]}) == min(data["waits"], workers), "two waits shared a worker"
