@@ -194,7 +194,7 @@ class RunBudget:
         if reporter is not None and covered and estimate.total:
             reporter.write_line(line)
         if not covered:
-            pytest.exit(line, returncode=pytest.ExitCode.USAGE_ERROR)
+            raise pytest.UsageError(line)
         if not self.target.embedded:
             from suite.plugin import check_reachable
 

@@ -81,6 +81,7 @@ def test_production_host_is_refused_unless_allowed(tmp_path: Path) -> None:
 def test_unreachable_target_is_named(tmp_path: Path) -> None:
     env = {name: "canary-value-123" for name in SECRETS}
     text = STAGING.replace("https://app.staging.partner.example", "http://127.0.0.1:9")
+    text = text.replace("request_budget = 600", "request_budget = 100000")  # the budget is judged first
     line = one_line_error(suite("--target", profile(tmp_path, text), env=env))
     assert "unreachable" in line and "127.0.0.1:9" in line
 
