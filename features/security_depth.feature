@@ -163,7 +163,7 @@ Feature: Depth: what attackers and off-by-ones break
 
   @supplier @browser @REQ-SEC-10
   Scenario: Two partner users connecting heat pumps at the same time each get their own
-    Given Alice has signed in to the partner app in her browser
+    Given Alice's heat pump of the partner's usual brand is connected with her second account there
     And Bob has signed in to the partner app in his browser
     When Alice starts connecting a heat pump in her browser
     And Bob starts connecting a heat pump in his browser

@@ -32,10 +32,10 @@ class SetCookies:
     def _note(self, response: Response) -> None:
         self._responses.append(response)
 
-    def attributes(self, host: str, name: str) -> list[str]:
+    def attributes(self, host: str, name: str) -> list[str] | None:
         """The attributes (lower case, ``samesite=lax`` style) of the last ``Set-Cookie``
-        of ``host`` that set ``name``; [] when none did."""
-        found: list[str] = []
+        of ``host`` that set ``name``; None when none did."""
+        found: list[str] | None = None
         for response in self._responses:
             if urlsplit(response.url).netloc != host:
                 continue
@@ -48,15 +48,11 @@ class SetCookies:
         return found
 
 
-def of_host(context: BrowserContext, url: str) -> list[Cookie]:
-    return list(context.cookies(url))
-
-
 def session_cookies(page: Page, url: str, signed_in: Callable[[], bool]) -> list[Cookie]:
     """The cookies of ``url``'s host without which ``signed_in()`` turns False (each tried
     alone and put back); all of them when only removing them together signs out."""
     context = page.context
-    cookies = of_host(context, url)
+    cookies = list(context.cookies(url))
     found = []
     for cookie in cookies:
         context.clear_cookies(name=cookie["name"], domain=cookie["domain"], path=cookie["path"])
@@ -67,7 +63,3 @@ def session_cookies(page: Page, url: str, signed_in: Callable[[], bool]) -> list
             context.add_cookies([cookie])
     return found or cookies
 
-
-def put_back(context: BrowserContext, cookies: list[Cookie]) -> None:
-    """Give the browser these cookies again, as they were (an old session's, say)."""
-    context.add_cookies(cookies)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
@@ -20,7 +19,7 @@ from steps.pages.partner_stored import StoredDevices
 from steps.pages.portal import Portal
 from steps.security.vocabulary import EDGE_SECONDS
 from steps.supplier.callback import Callback
-from suite.target import Target
+from suite.target import BrandAccount, Target
 
 
 @dataclass
@@ -49,7 +48,7 @@ class SecurityState:
     after_refusals: list[tuple[str, dict[str, list[tuple[str, str]]]]] = field(default_factory=list)
     arrivals: dict[str, list[Callback]] = field(default_factory=dict)  # persona -> callbacks in their browser
     marks: dict[str, int] = field(default_factory=dict)
-    accounts: dict[str, Any] = field(default_factory=dict)  # persona -> brand account used
+    accounts: dict[str, BrandAccount] = field(default_factory=dict)  # persona -> brand account used
 
 
 def browser_of(scenario: Scenario, persona: str) -> str:
@@ -113,8 +112,8 @@ def expect_cookie_flags(sec: SecurityState, party: str, url: str, cookies: list[
     for cookie in cookies:
         name = cookie["name"]
         attributes = sec.set_cookies.attributes(parts.netloc, name)
-        if not attributes and not cookie.get("httpOnly"):
-            problems.append(f"{name!r} was never set by a Set-Cookie the browser saw")
+        if attributes is None:
+            problems.append(f"{name!r} came with no Set-Cookie header the browser saw (a script set it?)")
             continue
         if not cookie.get("httpOnly"):
             problems.append(f"{name!r} is readable by the page's scripts (no HttpOnly)")
