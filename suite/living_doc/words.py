@@ -1,7 +1,7 @@
 """Words for a reader who never saw a terminal: each requirement in plain words, a short
 glossary, durations in minutes and hours, the target described, Markdown rendered.
 
-The requirements catalog (``../shared/spec/requirements.md``) is written for engineers;
+The requirements catalog (``docs/spec/requirements.md``) is written for engineers;
 its text stays in the document's section for engineers. A requirement the catalog gains
 without a plain sentence here falls back to the catalog's text, rendered.
 """
