@@ -76,7 +76,8 @@ def schedule(tmp_path: Path, tests: int, waiting: list[int], workers: int) -> li
     (tmp_path / "waiting-gw0.json").write_text(json.dumps([collection[i] for i in waiting]))
     config = SimpleNamespace(getvalue=lambda name: [f"{workers}*popen"], getoption=lambda name: None)
     said: list[str] = []
-    scheduler = WaitersFirst(config, None, tmp_path, said.append)  # type: ignore[arg-type]
+    quiet = SimpleNamespace(loadsched=lambda *args: None)
+    scheduler = WaitersFirst(config, quiet, tmp_path, said.append)  # type: ignore[arg-type]
     nodes = [Node(f"gw{i}") for i in range(workers)]
     for node in nodes:
         scheduler.add_node(node)  # type: ignore[arg-type]
