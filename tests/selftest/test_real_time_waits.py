@@ -13,21 +13,20 @@ from typing import Any
 
 import pytest
 
+from sandbox.seed import SECRET_ENV
 from suite import clock
 from suite.clock import TimeKeeper, WaitersFirst
 from suite.target import ROOT, load
 from tests.selftest.remote_sandbox import served, summary
 
 NOCLOCK = ROOT / "targets" / "sandbox-remote-noclock.toml"
-SECRETS = ("NOMOS_CLIENT_SECRET", "NOX_SUPPLIER_API_KEY", "NOX_MANUFACTURER_API_KEY", "PARTNER_ALICE_PASSWORD",
-           "PARTNER_BOB_PASSWORD", "BRAND_ACCOUNT_PASSWORD")
 # Workers for the timing proof: one per waiting scenario, up to this many (two cores).
 MAX_WORKERS = 24
 
 
 def keeper(real_time: bool) -> TimeKeeper:
     config = SimpleNamespace(getoption=lambda name: real_time)
-    return TimeKeeper(config, load(str(NOCLOCK), env=dict.fromkeys(SECRETS, "x")))  # type: ignore[arg-type]
+    return TimeKeeper(config, load(str(NOCLOCK), env=dict.fromkeys(SECRET_ENV, "x")))  # type: ignore[arg-type]
 
 
 def skipped(kept: TimeKeeper, seconds: int) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox.seed import SECRET_ENV
 from steps.clients import clock as clock_client
 from steps.clients.nomos import NomosClient
 from suite import clock
@@ -26,8 +27,6 @@ from suite.clock import ClockLock, TimeKeeper
 from suite.target import ROOT, load
 
 REMOTE = ROOT / "targets" / "sandbox-remote.toml"
-SECRETS = ("NOMOS_CLIENT_SECRET", "NOX_SUPPLIER_API_KEY", "NOX_MANUFACTURER_API_KEY", "PARTNER_ALICE_PASSWORD",
-           "PARTNER_BOB_PASSWORD", "BRAND_ACCOUNT_PASSWORD")
 
 
 def free(path: Path, mode: int) -> bool:
@@ -125,7 +124,7 @@ def test_moves_are_counted_for_the_other_holders(tmp_path: Path) -> None:
 def keeper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_time: bool = False) -> TimeKeeper:
     monkeypatch.setattr(clock, "lock_folder", lambda url: tmp_path)
     config = SimpleNamespace(getoption=lambda name: real_time)
-    return TimeKeeper(config, load(str(REMOTE), env=dict.fromkeys(SECRETS, "x")))  # type: ignore[arg-type]
+    return TimeKeeper(config, load(str(REMOTE), env=dict.fromkeys(SECRET_ENV, "x")))  # type: ignore[arg-type]
 
 
 def test_the_remote_profile_shares_its_clock_and_the_embedded_one_does_not(tmp_path: Path,
