@@ -78,7 +78,7 @@ def let_time_pass(clock: ClockClient, seconds: int, keeper: TimeKeeper, item: py
     tokens notice), or wait in real time (--real-time-waits, up to the profile's cap), or
     skip saying why."""
     if clock.available:
-        keeper.may_move()
+        keeper.may_move(item)
         clock.advance(seconds)
     else:
         keeper.wait(seconds, item)

@@ -149,12 +149,14 @@ class TimeKeeper:
 
     # ----------------------------------------------------------- letting time pass
 
-    def may_move(self) -> None:
-        """A scenario may move a shared clock only while it holds it alone (``@clock``)."""
-        if self.lock is not None and self.holding != "exclusive":
+    def may_move(self, item: pytest.Item) -> None:
+        """Only a scenario tagged ``@clock`` moves the clock: on a shared one it is the
+        scenario that holds it alone. Checked on every target, so a missing tag shows in
+        the main job on the embedded sandbox, not first as a flake on staging."""
+        if item.get_closest_marker(MARKER) is None or (self.lock is not None and self.holding != "exclusive"):
             raise AssertionError(
-                "this scenario moves the shared test clock but is not tagged @clock: tag it, so that no other "
-                "scenario is mid-flow while time moves")
+                "this scenario moves the target's test clock but is not tagged @clock: tag it, so that on a shared "
+                "clock no other scenario is mid-flow while time moves")
 
     def wait(self, seconds: int, item: pytest.Item) -> None:
         """Wait in real time (the target has no clock), or skip saying why not."""
@@ -186,7 +188,7 @@ class TimeKeeper:
         if self.is_worker and self.run_dir is not None:
             path = self.run_dir / f"waiting-{self.config.workerinput['workerid']}.json"  # type: ignore[attr-defined]
             path.write_text(json.dumps(waiting), encoding="utf-8")
-        elif waiting and not self.config.option.collectonly:
+        elif len(waiting) > 1 and not self.config.option.collectonly:
             self.say(f"real-time waits: {len(waiting)} scenarios may wait, one after another; "
                      f"run with -n {len(waiting)} to let them wait at the same time")
 

@@ -134,13 +134,21 @@ def test_the_remote_profile_shares_its_clock_and_the_embedded_one_does_not(tmp_p
     assert embedded.lock is None, "the embedded sandbox has a clock per worker: nothing to share"
 
 
-def test_moving_a_shared_clock_needs_the_clock_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def scenario(tagged: bool) -> Any:
+    return SimpleNamespace(get_closest_marker=lambda name: name if tagged and name == clock.MARKER else None)
+
+
+def test_moving_the_clock_needs_the_clock_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kept = keeper(tmp_path, monkeypatch)
     kept.holding = "shared"
     with pytest.raises(AssertionError, match="not tagged @clock"):
-        kept.may_move()
+        kept.may_move(scenario(tagged=False))
     kept.holding = "exclusive"
-    kept.may_move()
+    kept.may_move(scenario(tagged=True))
+    embedded = TimeKeeper(SimpleNamespace(getoption=lambda name: False), load("sandbox"))  # type: ignore[arg-type]
+    embedded.may_move(scenario(tagged=True))
+    with pytest.raises(AssertionError, match="not tagged @clock"):  # caught on the sandbox already
+        embedded.may_move(scenario(tagged=False))
 
 
 # ----------------------------------------------------------------- the Nomos token
