@@ -133,7 +133,8 @@ class Example:
 
 def load(name: str) -> dict[str, Any]:
     text = (SCHEMAS / name).read_text(encoding="utf-8")
-    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+    # libyaml (as suite/contract.py reads them): every worker's collection reads the schemas several times
+    return json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def openapi_documents() -> dict[str, dict[str, Any]]:
