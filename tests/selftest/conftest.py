@@ -53,3 +53,21 @@ def http() -> Iterator[httpx.Client]:
     """A plain client that does not follow redirects, so tests see every hop."""
     with httpx.Client(timeout=10, follow_redirects=False) as client:
         yield client
+
+
+# Selftest modules whose tests start whole pytest runs (the main job, the fault matrix,
+# shards, a remote or other-reading sandbox, the secret scan) in subprocesses: minutes,
+# not seconds. Everything else is the fast set, `scripts/selftest -m "not slow"`.
+SLOW_MODULES = frozenset({
+    "test_browser_choice", "test_contracts", "test_deviations", "test_fault_matrix", "test_guards",
+    "test_living_doc", "test_living_doc_evidence", "test_living_doc_render", "test_readme",
+    "test_real_time_waits", "test_remote_target", "test_request_budget", "test_rerun",
+    "test_secret_scan", "test_shards", "test_target_profiles", "test_variant",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__.rpartition(".")[2] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
