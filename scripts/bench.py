@@ -1,16 +1,24 @@
 """Benchmark the suite on this machine, side by side with the bare tools.
 
-    .venv/bin/python scripts/bench.py [--runs 3] [--skip-matrix] [--json reports/bench.json]
+    .venv/bin/python scripts/bench.py [--runs 3] [--skip-matrix] [--no-serial] [--json reports/bench.json]
+    .venv/bin/python scripts/bench.py --only main --before ../bench-before   # against an earlier commit
 
 Measures, each as the median of --runs runs, on the embedded sandbox:
 1. the main job (features and contract tests at the default budget), serial and with
-   ``-n 2``, and what writing the living document cost in it;
+   ``-n 2``, and what writing the living document cost in it. With ``--before DIR`` (a
+   checkout of an earlier commit, e.g. ``git worktree add --detach DIR <commit>``) the
+   ``-n 2`` runs alternate between DIR and this checkout, with the same interpreter, and
+   the figure is their ratio: on a machine whose load varies (shared CI runners, other
+   people's jobs) a ratio measured side by side holds where two absolute figures taken
+   at different times do not;
 2. contract fuzzing throughput (cases/s, requests/s) of the suite's pytest integration
    against ``schemathesis run`` on the same schemas, sandbox, phases and examples
    (scripts/contract_throughput.py), as a ratio;
-3. the SSO hub scenario against a bare Playwright script doing the same clicks on the
-   same sandbox, as a ratio. Both exclude the one-off browser launch: the suite runs a
-   warm-up scenario first in the same worker, the script launches before its clock;
+3. the SSO hub scenario against a bare Playwright script doing the same work on the
+   same sandbox (her sign-in posted over HTTP and handed to a new context, as the
+   scenario's precondition does; the home page, the click, the hub), as a ratio. Both
+   exclude the one-off browser launch: the suite runs a warm-up scenario first in the
+   same worker, the script launches before its clock;
 4. the fault matrix's wall time (tests/selftest/test_fault_matrix.py), or with
    --skip-matrix the figure the last matrix run wrote.
 
@@ -52,31 +60,41 @@ def median(samples: list[float]) -> float:
     return statistics.median(samples) if samples else float("nan")
 
 
-def pytest(*args: str, reports: str | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+def pytest(*args: str, reports: str | None = None, cwd: Path = ROOT) -> tuple[float, subprocess.CompletedProcess[str]]:
     env = {**os.environ, **({"SUITE_REPORTS_DIR": reports} if reports else {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # pytest's assertion-rewrite cache, as scripts/suite keeps it
     started = time.perf_counter()
-    done = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:randomly", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:randomly", *args], cwd=cwd,
+                          env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        problems.append(f"`pytest {' '.join(args)}` exited {done.returncode}: {done.stdout.strip().splitlines()[-1:]}")
+        where = "" if cwd == ROOT else f" in {cwd}"
+        problems.append(f"`pytest {' '.join(args)}`{where} exited {done.returncode}: {done.stdout.strip().splitlines()[-1:]}")
     return seconds, done
 
 
-def main_job(runs: int) -> dict[str, float]:
-    """What `scripts/suite` runs after its set-up, serial and with two workers."""
+def main_job(runs: int, serial: bool = True, before: Path | None = None) -> dict[str, float]:
+    """What `scripts/suite` runs after its set-up, serial and with two workers; with
+    ``before``, the two-worker runs alternate with that checkout's."""
     out: dict[str, float] = {}
     render: list[float] = []
     with tempfile.TemporaryDirectory() as reports:
-        for label, extra in (("serial_s", ["-n", "0"]), ("n2_s", ["-n", "2"])):
-            samples = []
-            for _ in range(runs):
-                seconds, done = pytest(*extra, reports=reports)
-                samples.append(seconds)
-                found = re.search(r"written in (\d+\.\d+)s", done.stdout)
-                render += [float(found.group(1))] if found else []
-            out[label] = median(samples)
-    out["n2_speed_up"] = out["serial_s"] / out["n2_s"] if out["n2_s"] else float("nan")
+        if serial:
+            out["serial_s"] = median([pytest("-n", "0", reports=reports)[0] for _ in range(runs)])
+        samples, earlier = [], []
+        for _ in range(runs):
+            if before is not None:
+                earlier.append(pytest("-n", "2", reports=reports, cwd=before)[0])
+            seconds, done = pytest("-n", "2", reports=reports)
+            samples.append(seconds)
+            found = re.search(r"written in (\d+\.\d+)s", done.stdout)
+            render += [float(found.group(1))] if found else []
+        out["n2_s"] = median(samples)
+    if serial:
+        out["n2_speed_up"] = out["serial_s"] / out["n2_s"] if out["n2_s"] else float("nan")
+    if before is not None:
+        out["before_n2_s"] = median(earlier)
+        out["before_over_now"] = out["before_n2_s"] / out["n2_s"] if out["n2_s"] else float("nan")
     out["living_doc_s"] = median(render)
     return out
 
@@ -121,15 +139,18 @@ def sso_scenario(runs: int) -> dict[str, float]:
 
 
 def bare_playwright(runs: int) -> float:
-    """The same clicks as the SSO hub scenario, by hand: a new context, sign in, open
-    the energy account, wait for the hub with her name and its quick links."""
+    """The same work as the SSO hub scenario, by hand: a new context; her sign-in posted
+    over HTTP and its cookie handed to the context (the scenario's precondition does the
+    same, steps/cast.py); the home page; open the energy account; wait for the hub with
+    her name and its quick links."""
+    import httpx
     from playwright.sync_api import sync_playwright
 
     import sandbox
     from suite.browser import CHROMIUM_ARGS, chromium_executable
 
     samples = []
-    with sandbox.start() as running, sync_playwright() as playwright:
+    with sandbox.start() as running, sync_playwright() as playwright, httpx.Client() as http:
         seed = running.world.seed
         user = seed.partner_users[0]
         launch: dict[str, Any] = {"args": CHROMIUM_ARGS}
@@ -140,11 +161,14 @@ def bare_playwright(runs: int) -> float:
             started = time.perf_counter()
             context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
             page = context.new_page()
-            page.goto(running.urls.partner_app + "/login")
-            page.get_by_label("Email").fill(user.email)
-            page.get_by_label("Password").fill(seed.secret(user.password_env))
-            page.get_by_test_id("partner-login-submit").click()
+            http.cookies.clear()
+            http.get(running.urls.partner_app + "/login")
+            http.post(running.urls.partner_app + "/login", data={"email": user.email, "password": seed.secret(user.password_env)})
+            context.add_cookies([{"name": c.name, "value": c.value or "", "url": running.urls.partner_app + "/",
+                                  "httpOnly": True, "sameSite": "Lax"} for c in http.cookies.jar])
+            page.goto(running.urls.partner_app + "/")
             page.get_by_test_id("partner-home").wait_for()
+            assert page.get_by_test_id("partner-user-name").inner_text()
             page.get_by_test_id("open-energy-account").click()
             page.get_by_test_id("portal-hub").wait_for()
             assert page.get_by_test_id("portal-customer-name").inner_text()
@@ -182,16 +206,23 @@ def main() -> int:
     parser.add_argument("--skip-matrix", action="store_true", help="report the last matrix run instead of running it")
     parser.add_argument("--json", default=str(ROOT / "reports" / "bench.json"), help="where to save the figures")
     parser.add_argument("--only", default="main,contract,sso,matrix", help="which figures, comma-separated")
+    parser.add_argument("--no-serial", action="store_true", help="measure the main job with -n 2 only")
+    parser.add_argument("--before", type=Path, default=None, metavar="DIR",
+                        help="a checkout of an earlier commit: its main job (-n 2) is measured alternately with this one's")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.before is not None and not (args.before / "conftest.py").is_file():
+        parser.error(f"--before {args.before}: not a checkout of this project (make one with "
+                     f"`git worktree add --detach {args.before} <commit>`)")
     print(f"benchmark on {os.cpu_count()} cores, {args.runs} run(s) per figure, medians", flush=True)
     chosen = set(args.only.split(","))
     unknown = chosen - {"main", "contract", "sso", "matrix"}
     if unknown:
         parser.error(f"--only knows main, contract, sso and matrix, not {', '.join(sorted(unknown))}")
     plan: list[tuple[str, str, str, Callable[[], dict[str, float]]]] = [
-        ("main", "main_job", "1. main job against the sandbox (seconds)", lambda: main_job(args.runs)),
+        ("main", "main_job", "1. main job against the sandbox (seconds)",
+         lambda: main_job(args.runs, serial=not args.no_serial, before=args.before and args.before.resolve())),
         ("contract", "contract", "2. contract throughput: suite vs `schemathesis run`",
          lambda: contract_throughput(args.runs)),
         ("sso", "sso_scenario", "3. SSO hub scenario vs bare Playwright (seconds per scenario)",
