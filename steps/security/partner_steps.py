@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pytest_bdd import given, parsers, then, when
 
+from steps.cast import sign_in_to_partner
 from steps.clients.clock import ClockClient
 from steps.common import Scenario
 from steps.manufacturer.journey import ManufacturerFlow
@@ -35,16 +36,18 @@ ACCOUNTS = {"first": 0, "second": 1}
 
 @given(parsers.re(rf"{PERSONA} has signed in to the partner app in {HER} browser"))
 def has_signed_in(sec: SecurityState, scenario: Scenario, persona: str) -> None:
+    """A precondition (the steps that follow open the page they act on): the sign-in
+    form posted over HTTP, the session handed to her browser (steps.cast.FormSignIn)."""
     sec.browser = browser_of(scenario, persona)
-    page = scenario.browser(sec.browser)
-    PartnerSignIn(page, scenario.target).open().sign_in(scenario.user(persona))
-    PartnerHome(page, scenario.target).expect_signed_in_as(scenario.user(persona))
+    scenario.signed_in(persona, sec.browser, home=False)
 
 
 @when(parsers.re(rf"{PERSONA} signs in to the partner app, in a browser that notes every cookie it is given"))
 def sign_in_noted(sec: SecurityState, scenario: Scenario, persona: str) -> None:
-    sec.set_cookies = SetCookies(scenario.browser(browser_of(scenario, persona)).context)
-    has_signed_in(sec, scenario, persona)
+    sec.browser = browser_of(scenario, persona)
+    page = scenario.browser(sec.browser)
+    sec.set_cookies = SetCookies(page.context)
+    sign_in_to_partner(page, scenario.target, scenario.user(persona))  # the browser itself is given the cookie
 
 
 def partner_signed_in(scenario: Scenario, page_name: str) -> bool:
