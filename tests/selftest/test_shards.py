@@ -9,6 +9,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -205,8 +206,10 @@ def test_browsers_run_on_a_remote_playwright_server(tmp_path: Path) -> None:
     if chromium is None:
         pytest.skip("Playwright's own Chromium is installed: a run-server uses it without --unsafe (not tried here)")
     port, log = free_port(), (tmp_path / "server.log").open("w")
+    # its own process group: `playwright` starts the Node server as a child, stopped with it below
     server = subprocess.Popen([str(Path(sys.executable).with_name("playwright")), "run-server", "--port", str(port),
-                               "--host", "127.0.0.1", "--unsafe"], stdout=log, stderr=log, env={**os.environ, "DEBUG": "pw:server"})
+                               "--host", "127.0.0.1", "--unsafe"], stdout=log, stderr=log, env={**os.environ, "DEBUG": "pw:server"},
+                              start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while "Listening on" not in (tmp_path / "server.log").read_text() and time.monotonic() < deadline:
@@ -215,7 +218,7 @@ def test_browsers_run_on_a_remote_playwright_server(tmp_path: Path) -> None:
         done = pytest_run(["-m", "sso and browser and smoke", "--living-doc", "none"], tmp_path / "reports",
                           SUITE_PLAYWRIGHT_ENDPOINT=endpoint, SUITE_CHROMIUM=chromium)
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
     said = (tmp_path / "server.log").read_text()
