@@ -16,6 +16,7 @@ from pytest_bdd import given, parsers, when
 
 from steps.cast import FormSignIn, sign_in_to_partner, signed_in, user_of
 from steps.clients.clock import ClockClient
+from steps.pages.base import set_page_wait
 from suite.clock import TimeKeeper, keeper_of
 from suite.http import RequestLedger, client
 from suite.target import PartnerUser, Target, allowed_hosts
@@ -69,6 +70,7 @@ def partner_sign_in(target: Target, ledger: RequestLedger) -> Iterator[FormSignI
 @pytest.fixture
 def scenario(request: pytest.FixtureRequest, target: Target, new_context: Callable[..., BrowserContext],
              partner_sign_in: FormSignIn) -> Scenario:
+    set_page_wait(target.limits.page_wait_seconds)
     return Scenario(target=target, new_context=new_context, first_page=lambda: request.getfixturevalue("page"),
                     shortcut=partner_sign_in)
 

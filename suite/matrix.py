@@ -3,13 +3,18 @@
 ``pytest tests/flows --fault-matrix -n 2`` runs every scenario that carries a
 requirement tag once per sandbox fault naming that requirement, plus once with no
 fault. Faults are switched per test inside the worker's own sandbox, so the browser
-and the sandbox start once per worker, not once per fault. The controller writes
-``reports/fault-matrix/results.json``; ``tests/selftest/test_fault_matrix.py`` judges it.
+and the sandbox start once per worker, not once per fault. Once a test carrying one of
+a fault's requirements has failed on an assertion under that fault, the fault is
+caught: its remaining tests are skipped saying by which test (every worker sees it, a
+file per fault), unless ``--matrix-every-test`` asks for the whole table. The
+controller writes ``reports/fault-matrix/results.json``;
+``tests/selftest/test_fault_matrix.py`` judges it.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +26,7 @@ from suite.requirements import TAG
 
 NO_FAULT = "no-fault"
 RESULTS = REPORTS_DIR / "fault-matrix" / "results.json"
+CAUGHT = RESULTS.parent / "caught"  # a file per caught fault, naming the test that caught it
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run each tagged test once per sandbox fault that names its requirements, and once without")
     group.addoption("--matrix-faults", default="", metavar="A,B",
                     help="with --fault-matrix: only these faults")
+    group.addoption("--matrix-every-test", action="store_true",
+                    help="with --fault-matrix: run every test under each fault, not only until one catches it")
 
 
 def _faults_by_tag(config: pytest.Config) -> dict[str, list[str]]:
@@ -73,6 +81,9 @@ def matrix_fault(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if not request.config.getoption("--fault-matrix") or fault is None:
         yield None
         return
+    caught = CAUGHT / fault
+    if fault != NO_FAULT and not request.config.getoption("--matrix-every-test") and caught.exists():
+        pytest.skip(f"{fault} is caught already, by {caught.read_text(encoding='utf-8')}")
     request.getfixturevalue("target")  # starts this worker's sandbox
     deployment = request.config.stash[DEPLOYMENT_KEY]
     deployment.switch_faults([] if fault == NO_FAULT else [fault])
@@ -81,6 +92,27 @@ def matrix_fault(request: pytest.FixtureRequest) -> Iterator[str | None]:
         yield fault
     finally:
         deployment.switch_faults([])
+
+
+def _fault_tags(fault: str) -> set[str]:
+    from sandbox.faults import catalog
+
+    return {f"REQ-{r}" for r in catalog()[fault].requirements}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    fault = getattr(item, "callspec", None) and item.callspec.params.get("matrix_fault")
+    if (call.when == "call" and report.failed and fault and fault != NO_FAULT and call.excinfo is not None
+            and call.excinfo.errisinstance(AssertionError) and _fault_tags(fault) & set(item.keywords)):
+        CAUGHT.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(CAUGHT / fault, "x", encoding="utf-8") as mark:  # the first catch names itself
+                mark.write(item.nodeid.split("::")[-1])
+        except FileExistsError:
+            pass
+    return report
 
 
 class MatrixRecorder:
@@ -113,6 +145,8 @@ class MatrixRecorder:
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--fault-matrix") and not hasattr(config, "workerinput"):
+        if not config.option.collectonly:
+            shutil.rmtree(CAUGHT, ignore_errors=True)  # before any worker starts: this run's catches only
         config.pluginmanager.register(MatrixRecorder(), "energy-suite-matrix")
 
 

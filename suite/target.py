@@ -64,6 +64,9 @@ class Limits:
     # The longest real-time wait a run accepts on a target without a test clock; a
     # scenario that must wait longer is skipped with that reason (suite/clock.py).
     max_real_wait_seconds: int = 3600
+    # How long a page object waits for an element a person would see (steps/pages/base.py):
+    # a page that renders in the browser needs longer than one served whole from loopback.
+    page_wait_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -331,6 +334,7 @@ def load(
             request_timeout_seconds=float(r.get("limits.request_timeout_seconds", (int, float))),
             contract_max_examples=r.get("limits.contract_max_examples", int),
             max_real_wait_seconds=r.get("limits.max_real_wait_seconds", int, 3600),
+            page_wait_seconds=float(r.get("limits.page_wait_seconds", (int, float), 5.0)),
         ),
         urls=urls,
         nomos=Nomos(r.get("nomos.client_id"), r.secret("nomos.client_secret")),

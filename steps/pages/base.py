@@ -12,9 +12,14 @@ from playwright.sync_api import Locator, Page
 
 from suite.redaction import redact
 
-# How long an expected element may take to appear. Pages here are server-rendered, so
-# anything that has not appeared in this time is not coming.
+# How long an expected element may take to appear: the target profile's
+# `[limits] page_wait_seconds` (steps/common.py sets it for the run).
 EXPECT_TIMEOUT_MS = 5_000
+
+
+def set_page_wait(seconds: float) -> None:
+    global EXPECT_TIMEOUT_MS
+    EXPECT_TIMEOUT_MS = round(seconds * 1000)
 
 
 class PageObject:
@@ -26,11 +31,11 @@ class PageObject:
     def by_test_id(self, test_id: str) -> Locator:
         return self.page.get_by_test_id(test_id)
 
-    def expect(self, test_id: str, what: str, timeout: int = EXPECT_TIMEOUT_MS) -> Locator:
+    def expect(self, test_id: str, what: str, timeout: int | None = None) -> Locator:
         """Wait for an element a person would see; fail with a description of the page instead."""
         locator = self.by_test_id(test_id).first
         try:
-            locator.wait_for(state="visible", timeout=timeout)
+            locator.wait_for(state="visible", timeout=EXPECT_TIMEOUT_MS if timeout is None else timeout)
         except PlaywrightError:
             raise AssertionError(f"expected {what}, but {self.describe()}") from None
         return locator
