@@ -151,13 +151,15 @@ class Evidence:
         return item.stash[EVIDENCE_KEY]
 
     def capture(self, page: Page, moment: str, at_failure: bool = False) -> None:
-        """Screenshot the page as a person sees it now (after any navigation has loaded)."""
+        """Screenshot the page as a person sees it now (after any navigation has loaded): the
+        window's view, as the customer has it (half the cost of the whole page), and the
+        whole page at a failure, where what lies below may explain it."""
         folder = run_folder(self.item.config) / folder_for(self.item.nodeid, self.attempt)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{len(self.taken) + 1:02d}-{slug(moment)[:50]}.jpg"
         try:
             page.wait_for_load_state("load", timeout=5000 if at_failure else None)
-            data = page.screenshot(path=path, full_page=True, type="jpeg", quality=70)
+            data = page.screenshot(path=path, full_page=at_failure, type="jpeg", quality=70)
         except PlaywrightError:
             return  # evidence is a courtesy: never fail a scenario for a missing picture
         picture: dict[str, Any] = {

@@ -66,8 +66,20 @@ SLOW_MODULES = frozenset({
 })
 
 
+# Modules whose tests share nothing costly, so that under `--dist loadgroup` (.ci/run)
+# each test may go to any worker; every other module stays on one worker, its module
+# fixtures (the fault matrix's run, a served sandbox, shard runs) made once.
+SPREAD_MODULES = frozenset({"test_readme"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = getattr(item, "module", None)
-        if module is not None and module.__name__.rpartition(".")[2] in SLOW_MODULES:
+        if module is None:
+            continue
+        name = module.__name__.rpartition(".")[2]
+        if name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if name not in SPREAD_MODULES:
+            item.add_marker(pytest.mark.xdist_group(module.__name__))
