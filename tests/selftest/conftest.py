@@ -70,6 +70,11 @@ SLOW_MODULES = frozenset({
 # each test may go to any worker; every other module stays on one worker, its module
 # fixtures (the fault matrix's run, a served sandbox, shard runs) made once.
 SPREAD_MODULES = frozenset({"test_readme"})
+# The longest modules first (seconds alone on the 2-core VM, 2026-11-29), so that under
+# `--dist loadgroup --no-loadscope-reorder` (.ci/run) the fault matrix does not start last.
+LONGEST_FIRST = {"test_fault_matrix": 150, "test_real_time_waits": 90, "test_contracts": 60,
+                 "test_remote_target": 55, "test_secret_scan": 55, "test_shards": 55,
+                 "test_request_budget": 50, "test_living_doc": 45, "test_deviations": 45}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -83,3 +88,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if name not in SPREAD_MODULES:
             item.add_marker(pytest.mark.xdist_group(module.__name__))
+    position = {id(item): n for n, item in enumerate(items)}
+    items.sort(key=lambda item: (-LONGEST_FIRST.get(getattr(item, "module", None).__name__.rpartition(".")[2]
+                                                    if getattr(item, "module", None) else "", 0), position[id(item)]))
