@@ -37,6 +37,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="with --fault-matrix: only these faults")
     group.addoption("--matrix-every-test", action="store_true",
                     help="with --fault-matrix: run every test under each fault, not only until one catches it")
+    group.addoption("--matrix-first", default=None, metavar="JSON",
+                    help="with --fault-matrix: under each fault named in this file ({fault: test}), run only that "
+                         "test (a fault not named, or naming a test it does not have, runs all of its tests)")
+    group.addoption("--matrix-no-baseline", action="store_true",
+                    help="with --fault-matrix: leave out the fault-free runs")
 
 
 def _faults_by_tag(config: pytest.Config) -> dict[str, list[str]]:
@@ -69,10 +74,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not config.getoption("--fault-matrix"):
         return
     keep = [i for i in items if getattr(i, "callspec", None) and i.callspec.params.get("matrix_fault")]
-    dropped = [i for i in items if i not in keep]
+    if config.getoption("--matrix-no-baseline"):
+        keep = [i for i in keep if i.callspec.params["matrix_fault"] != NO_FAULT]
+    first = config.getoption("--matrix-first")
+    if first:
+        keep = _named_first(keep, json.loads(Path(first).read_text(encoding="utf-8")))
+    kept = {id(i) for i in keep}
+    dropped = [i for i in items if id(i) not in kept]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
+
+
+def _named_first(items: list[pytest.Item], named: dict[str, str]) -> list[pytest.Item]:
+    """The fault-free runs, and under each fault only the test the file names for it,
+    where the fault has that test (else all of the fault's tests)."""
+    def test_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[-1]
+
+    def fault_of(item: pytest.Item) -> str:
+        return str(item.callspec.params["matrix_fault"])  # type: ignore[attr-defined]
+
+    has = {(fault_of(i), test_of(i)) for i in items}
+    return [i for i in items if fault_of(i) == NO_FAULT or (fault_of(i), named.get(fault_of(i), "")) not in has
+            or named[fault_of(i)] == test_of(i)]
 
 
 @pytest.fixture(autouse=True)
