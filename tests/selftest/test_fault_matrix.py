@@ -244,3 +244,21 @@ def test_every_fault_has_a_test() -> None:
     assert not dead, f"faults their party never asks for with world.faulty(...): {', '.join(dead)}"
     untested = sorted(set(where) - matrix_runs(set(where)))
     assert not untested, f"faults no test the matrix runs carries a requirement of: {', '.join(untested)}"
+
+
+def test_the_first_pass_keeps_the_fault_free_runs_and_each_faults_named_test() -> None:
+    """--matrix-first: a fault named with a test it has runs that test alone; a fault not
+    named, or named with a test it does not have (renamed since), runs all of its tests."""
+    from types import SimpleNamespace
+
+    from suite.matrix import _named_first
+
+    def item(test: str, fault: str) -> Any:
+        return SimpleNamespace(nodeid=f"tests/flows/test_flows.py::{test}[{fault}]", callspec=SimpleNamespace(
+            params={"matrix_fault": fault}))
+
+    items = [item(t, f) for t in ("test_a", "test_b") for f in (NO_FAULT, "named", "unnamed", "renamed")]
+    named = {"named": "test_b[named]", "renamed": "test_gone[renamed]"}
+    kept = [i.nodeid.split("::")[-1] for i in _named_first(items, named)]  # type: ignore[arg-type]
+    assert kept == ["test_a[no-fault]", "test_a[unnamed]", "test_a[renamed]",
+                    "test_b[no-fault]", "test_b[named]", "test_b[unnamed]", "test_b[renamed]"]
