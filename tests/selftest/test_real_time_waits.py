@@ -102,7 +102,7 @@ def test_more_waiting_tests_than_workers_are_spread_over_them(tmp_path: Path) ->
 
 
 def test_waits_against_a_sandbox_without_clock_overlap(tmp_path: Path) -> None:
-    with served(tmp_path, "--hide-clock", "--lifetimes-scale", "0.05", "--max-real-wait", "60") as running:
+    with served(tmp_path, "--hide-clock", "--lifetimes-scale", "0.1", "--max-real-wait", "100") as running:
         collected = running.run_suite(["--collect-only", "-q", "-m", "clock"], tmp_path / "collect", timeout=120)
         waiting = [line for line in collected.stdout.splitlines() if "::" in line]
         assert len(waiting) >= 5, collected.stdout[-2000:]
