@@ -70,11 +70,14 @@ SLOW_MODULES = frozenset({
 # each test may go to any worker; every other module stays on one worker, its module
 # fixtures (the fault matrix's run, a served sandbox, shard runs) made once.
 SPREAD_MODULES = frozenset({"test_readme"})
-# The longest modules first (seconds alone on the 2-core VM, 2026-11-29), so that under
-# `--dist loadgroup --no-loadscope-reorder` (.ci/run) the fault matrix does not start last.
-LONGEST_FIRST = {"test_fault_matrix": 150, "test_real_time_waits": 90, "test_contracts": 60,
-                 "test_remote_target": 55, "test_secret_scan": 55, "test_shards": 55,
-                 "test_request_budget": 50, "test_living_doc": 45, "test_deviations": 45}
+# The order modules start in under `--dist loadgroup --no-loadscope-reorder` (.ci/run):
+# the four longest (seconds alone on the 2-core VM, 2026-11-29: 140, 110, 55, 55), one
+# per worker; then the README's commands, small units each, which xdist hands out as
+# every worker's second unit (so no long module waits behind the matrix); then the
+# middling modules (20-50 s); then everything else, in collection order.
+START_ORDER = ["test_fault_matrix", "test_real_time_waits", "test_remote_target", "test_secret_scan",
+               "test_readme",
+               "test_shards", "test_request_budget", "test_living_doc", "test_deviations", "test_contracts"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -89,5 +92,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if name not in SPREAD_MODULES:
             item.add_marker(pytest.mark.xdist_group(module.__name__))
     position = {id(item): n for n, item in enumerate(items)}
-    items.sort(key=lambda item: (-LONGEST_FIRST.get(getattr(item, "module", None).__name__.rpartition(".")[2]
-                                                    if getattr(item, "module", None) else "", 0), position[id(item)]))
+
+    def rank(item: pytest.Item) -> int:
+        module = getattr(item, "module", None)
+        name = module.__name__.rpartition(".")[2] if module is not None else ""
+        return START_ORDER.index(name) if name in START_ORDER else len(START_ORDER)
+
+    items.sort(key=lambda item: (rank(item), position[id(item)]))
