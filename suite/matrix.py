@@ -13,6 +13,7 @@ controller writes ``reports/fault-matrix/results.json``;
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections.abc import Iterator
@@ -119,10 +120,12 @@ def matrix_fault(request: pytest.FixtureRequest) -> Iterator[str | None]:
         deployment.switch_faults([])
 
 
-def _fault_tags(fault: str) -> set[str]:
+@functools.cache
+def fault_tags(fault: str) -> frozenset[str]:
+    """The requirement tags a fault breaks: a test carrying one of them may catch it."""
     from sandbox.faults import catalog
 
-    return {f"REQ-{r}" for r in catalog()[fault].requirements}
+    return frozenset(f"REQ-{r}" for r in catalog()[fault].requirements)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -130,7 +133,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     fault = getattr(item, "callspec", None) and item.callspec.params.get("matrix_fault")
     if (call.when == "call" and report.failed and fault and fault != NO_FAULT and call.excinfo is not None
-            and call.excinfo.errisinstance(AssertionError) and _fault_tags(fault) & set(item.keywords)):
+            and call.excinfo.errisinstance(AssertionError) and fault_tags(fault) & set(item.keywords)):
         CAUGHT.mkdir(parents=True, exist_ok=True)
         try:
             with open(CAUGHT / fault, "x", encoding="utf-8") as mark:  # the first catch names itself

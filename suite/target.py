@@ -320,6 +320,10 @@ def load(
         raise TargetError(f"target profile {path.name}: brand(s) {', '.join(sorted(both))} offered for both asset types; "
                           "each brand belongs to one")
 
+    page_wait = float(r.get("limits.page_wait_seconds", (int, float), 5.0))
+    if page_wait <= 0:  # Playwright reads 0 as "wait for ever"
+        raise TargetError(f"target profile {path.name}: `limits.page_wait_seconds` must be above 0; see "
+                          "targets/staging.example.toml")
     target = Target(
         name=r.get("target.name"),
         description=r.get("target.description", str, ""),
@@ -334,7 +338,7 @@ def load(
             request_timeout_seconds=float(r.get("limits.request_timeout_seconds", (int, float))),
             contract_max_examples=r.get("limits.contract_max_examples", int),
             max_real_wait_seconds=r.get("limits.max_real_wait_seconds", int, 3600),
-            page_wait_seconds=float(r.get("limits.page_wait_seconds", (int, float), 5.0)),
+            page_wait_seconds=page_wait,
         ),
         urls=urls,
         nomos=Nomos(r.get("nomos.client_id"), r.secret("nomos.client_secret")),

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from sandbox.faults import catalog
-from suite.matrix import NO_FAULT, RESULTS, load_results
+from suite.matrix import NO_FAULT, RESULTS, fault_tags, load_results
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = RESULTS.parent
@@ -75,20 +75,21 @@ def contract_run(fault: str, only: str = "") -> tuple[str, bool, str, float]:
 
 def flows_run(*extra: str) -> list[dict[str, object]]:
     """The features under the matrix (suite/matrix.py): its rows, one per test run."""
+    RESULTS.unlink(missing_ok=True)  # a run that writes none must not be judged by an older one's
     done = run(["tests/flows", "--fault-matrix", "-n", "2", "-q", "--living-doc", "none", "-p", "no:randomly", *extra],
                timeout=900)
     assert RESULTS.is_file(), "the matrix run wrote no results:\n" + done.stdout[-3000:] + done.stderr[-2000:]
     return load_results()
 
 
-def catches(rows: list[dict[str, object]], faults: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+def catches(rows: list[dict[str, object]]) -> dict[str, list[tuple[str, float]]]:
     """Per fault, the runs that caught it: a failed assertion in a test carrying one of
     the fault's requirements."""
     caught: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for row in rows:
         if row["fault"] == NO_FAULT or row["outcome"] != "failed" or not row["assertion"]:
             continue
-        if {f"REQ-{r}" for r in faults[row["fault"]].requirements} & set(row["tags"]):
+        if fault_tags(str(row["fault"])) & set(row["tags"]):  # type: ignore[arg-type]
             caught[str(row["fault"])].append((str(row["test"]), float(row["seconds"])))
     return caught
 
@@ -102,7 +103,7 @@ def matrix() -> dict[str, object]:
     faults = catalog()
     started = time.monotonic()
     rows = flows_run(*(["--matrix-first", str(CATCHERS)] if CATCHERS.is_file() else []))
-    again = sorted({str(r["fault"]) for r in rows if r["fault"] != NO_FAULT} - set(catches(rows, faults)))
+    again = sorted({str(r["fault"]) for r in rows if r["fault"] != NO_FAULT} - set(catches(rows)))
     if again:
         rows += flows_run("--matrix-faults", ",".join(again), "--matrix-no-baseline")
         RESULTS.write_text(json.dumps(rows, indent=1), encoding="utf-8")  # both passes
@@ -113,7 +114,7 @@ def matrix() -> dict[str, object]:
         contracts = list(pool.map(lambda f: contract_run(f, known.get(f"contract {f}", "")), api_faults))
     # A catcher that still catches stays (the file changes only when the suite does).
     fastest = {fault: known[fault] if known.get(fault) in [test for test, _ in by] else min(by, key=lambda t: t[1])[0]
-               for fault, by in sorted(catches(rows, faults).items())}
+               for fault, by in sorted(catches(rows).items())}
     fastest.update({f"contract {fault}": failing.partition("[")[0] for fault, ok, failing, _ in contracts if ok})
     (OUT / CATCHERS.name).write_text(json.dumps(fastest, indent=1) + "\n", encoding="utf-8")
     if not CATCHERS.is_file() or json.loads(CATCHERS.read_text(encoding="utf-8")) != fastest:
@@ -129,7 +130,7 @@ def judge(matrix: dict[str, object]) -> dict[str, object]:
         return matrix
     faults = matrix["faults"]
     rows: list[dict[str, object]] = matrix["rows"]  # type: ignore[assignment]
-    caught = catches(rows, faults)  # type: ignore[arg-type]
+    caught = catches(rows)
     wrong_kind: dict[str, list[str]] = defaultdict(list)
     ran: set[str] = {str(r["fault"]) for r in rows}
     for row in rows:

@@ -65,6 +65,14 @@ def test_missing_key_is_named(tmp_path: Path) -> None:
     assert "urls.nomos_api" in line
 
 
+@pytest.mark.parametrize("seconds", ["0", "-1"])
+def test_a_page_wait_that_is_not_above_zero_is_refused(tmp_path: Path, seconds: str) -> None:
+    text = STAGING.replace("page_wait_seconds = 10", f"page_wait_seconds = {seconds}")
+    assert text != STAGING
+    with pytest.raises(TargetError, match=r"`limits.page_wait_seconds` must be above 0"):
+        load(profile(tmp_path, text), env=dict.fromkeys(SECRETS, "x"))
+
+
 def test_literal_secret_is_refused(tmp_path: Path) -> None:
     text = STAGING.replace('client_secret = { env = "NOMOS_CLIENT_SECRET" }', 'client_secret = "hunter2hunter2"')
     line = one_line_error(suite("--target", profile(tmp_path, text)))
