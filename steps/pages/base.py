@@ -22,6 +22,22 @@ def set_page_wait(seconds: float) -> None:
     EXPECT_TIMEOUT_MS = round(seconds * 1000)
 
 
+# The test ids that tell which page of the flows the browser is on (interfaces.md §1). A
+# page may be built by a script after load, so whether an element is on a page is asked
+# once the page shows one of these: before that, "not there" only means "not yet".
+LANDMARKS = (
+    "partner-login", "partner-home", "devices", "callback-error", "supplier-oauth", "oauth-error",
+    "portal-hub", "invoice", "checkout", "portal-signed-out", "link-error",
+    "brand-picker", "brand-login", "supplier-picker", "session-error", "manufacturer-result",
+)
+
+
+def language_of(page: Page) -> str:
+    """The page's language, as ``<html lang>`` says it: its primary subtag (BCP 47), lower
+    case, so ``nl-NL`` and ``nl`` both read as Dutch."""
+    return (page.locator("html").get_attribute("lang") or "").split("-")[0].strip().lower()
+
+
 class PageObject:
     """Base of the page objects. Subclasses own their test ids; steps call their methods."""
 
@@ -35,13 +51,34 @@ class PageObject:
         """Wait for an element a person would see; fail with a description of the page instead."""
         locator = self.by_test_id(test_id).first
         try:
-            locator.wait_for(state="visible", timeout=EXPECT_TIMEOUT_MS if timeout is None else timeout)
+            locator.wait_for(state="visible", timeout=self.wait_ms if timeout is None else timeout)
         except PlaywrightError:
             raise AssertionError(f"expected {what}, but {self.describe()}") from None
         return locator
 
+    def language(self) -> str:
+        return language_of(self.page)
+
+    @property
+    def wait_ms(self) -> int:
+        """How long an expected element may take to appear, in milliseconds."""
+        return EXPECT_TIMEOUT_MS
+
     def sees(self, test_id: str) -> bool:
+        """The element is shown, once the page shows what page it is (a landmark, or the
+        element itself, within the page wait): a page built by a script is read when built."""
+        known = self.page.locator(",".join(f'[data-testid="{t}"]' for t in dict.fromkeys((test_id, *LANDMARKS))))
+        with contextlib.suppress(PlaywrightError):
+            known.first.wait_for(state="visible", timeout=self.wait_ms)
         return self.by_test_id(test_id).first.is_visible()
+
+    def appears(self, test_id: str) -> bool:
+        """The element is shown within the page wait (for one a page may add after the rest)."""
+        try:
+            self.by_test_id(test_id).first.wait_for(state="visible", timeout=self.wait_ms)
+        except PlaywrightError:
+            return False
+        return True
 
     def expect_absent(self, test_id: str, what: str) -> None:
         if self.sees(test_id):

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Route
 
 from steps.pages.base import PageObject
 from suite.target import BrandAccount
 
 BRAND_OPTION = "brand-option-"
 REFUSALS = ("expired", "invalid", "completed")
-
-
-def language_of(page: Page) -> str:
-    return (page.locator("html").get_attribute("lang") or "").lower()
 
 
 class BrandPicker(PageObject):
@@ -35,9 +31,6 @@ class BrandPicker(PageObject):
     def expect_shown(self) -> None:
         self.expect("brand-picker", "NOX's brand picker")
 
-    def language(self) -> str:
-        return language_of(self.page)
-
     def offered(self) -> list[str]:
         """Slugs of the brands offered, in the order shown."""
         picker = self.expect("brand-picker", "NOX's brand picker")
@@ -46,7 +39,7 @@ class BrandPicker(PageObject):
 
     def choose(self, brand: str) -> None:
         option = self.by_test_id(f"{BRAND_OPTION}{brand}").first
-        if not option.is_visible():
+        if not self.appears(f"{BRAND_OPTION}{brand}"):
             offered = ", ".join(self.offered()) if self.is_shown() else ""
             raise AssertionError(
                 f"expected NOX's brand picker to offer {brand}, but "
@@ -71,9 +64,6 @@ class BrandSignIn(PageObject):
 
     def brand(self) -> str:
         return self.expect("brand-login", "a manufacturer's sign-in page").get_attribute("data-brand") or ""
-
-    def language(self) -> str:
-        return language_of(self.page)
 
     def asks_for_terms(self) -> bool:
         return self.sees("brand-accept-terms")
@@ -133,10 +123,9 @@ class SessionRefused(PageObject):
 
     def reason(self) -> str:
         """The reason NOX shows, or '' when the browser is not on a refusal."""
-        error = self.by_test_id("session-error").first
-        if not error.is_visible():
+        if not self.sees("session-error"):
             return ""
-        return error.get_attribute("data-reason") or "no reason"
+        return self.by_test_id("session-error").first.get_attribute("data-reason") or "no reason"
 
     def expect_reason(self, reason: str) -> None:
         assert reason in REFUSALS, f"the feature names refusal {reason!r}; known: {', '.join(REFUSALS)}"

@@ -24,18 +24,15 @@ class SupplierPicker(PageObject):
     def expect_shown(self) -> None:
         self.expect("supplier-picker", "NOX's energy-supplier selector")
 
-    def language(self) -> str:
-        return (self.page.locator("html").get_attribute("lang") or "").lower()
-
     def offered(self) -> list[str]:
         """Slugs of the suppliers offered, in the order shown."""
-        picker = self.by_test_id("supplier-picker")
+        picker = self.expect("supplier-picker", "NOX's energy-supplier selector")
         ids = picker.locator(f'[data-testid^="{OPTION}"]').evaluate_all("els => els.map(e => e.dataset.testid)")
         return [test_id.removeprefix(OPTION) for test_id in ids]
 
     def expect_offers(self, slug: str, name: str) -> None:
         self.expect("supplier-picker", "NOX's energy-supplier selector")
-        if not self.sees(f"{OPTION}{slug}"):
+        if not self.appears(f"{OPTION}{slug}"):
             offered = ", ".join(self.offered()) or "no supplier at all"
             raise AssertionError(f"expected the energy-supplier selector to offer {name} ({slug}), but it offers {offered}")
 

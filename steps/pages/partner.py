@@ -48,7 +48,7 @@ class PartnerHome(PageObject):
 
     def expect_signed_in_as(self, user: PartnerUser) -> None:
         self.expect("partner-home", f"the partner app's home page for {user.name}")
-        shown = self.by_test_id("partner-user-name").inner_text().strip()
+        shown = self.by_test_id("partner-user-name").first.inner_text().strip()
         assert shown == user.name, f"expected the home page to greet {user.name}, but it shows {shown!r}"
 
     def open_energy_account(self) -> None:

@@ -31,8 +31,7 @@ class PartnerCallback(PageObject):
 
     def refusal(self) -> str:
         """The partner's ``callback-error`` message, or '' when it shows none."""
-        error = self.by_test_id("callback-error").first
-        return error.inner_text().strip() if error.is_visible() else ""
+        return self.by_test_id("callback-error").first.inner_text().strip() if self.sees("callback-error") else ""
 
     def expect_refused(self) -> str:
         message = self.refusal()
@@ -41,6 +40,26 @@ class PartnerCallback(PageObject):
         role = self.by_test_id("callback-error").first.get_attribute("role")
         assert role == "alert", f"expected the refusal to be announced as an alert, but its role is {role!r}"
         return message
+
+
+# Each ``device`` element's own text is the device id; its ``device-brand`` may sit inside
+# it (then its text is not part of the id) or beside it (then they pair up in order).
+READ_DEVICES = """(devices, brands) => devices.map((device, i) => {
+  const own = device.cloneNode(true);
+  own.querySelectorAll('[data-testid="device-brand"]').forEach(e => e.remove());
+  const inside = device.querySelector('[data-testid="device-brand"]');
+  const brand = inside || brands[i];
+  return [own.textContent.trim(), brand ? brand.textContent.trim() : null];
+})"""
+
+
+def devices_listed(page: PageObject) -> list[tuple[str, str]]:
+    """(device id, brand) of every ``device`` the page lists, in order."""
+    brands = page.by_test_id("device-brand").element_handles()
+    pairs = page.by_test_id("device").evaluate_all(READ_DEVICES, brands)
+    unbranded = [device for device, brand in pairs if brand is None]
+    assert not unbranded, f"{len(pairs)} devices are listed, {', '.join(unbranded)} without a brand"
+    return [(device, brand) for device, brand in pairs]
 
 
 class PartnerDevices(PageObject):
@@ -55,7 +74,4 @@ class PartnerDevices(PageObject):
     def listed(self) -> list[tuple[str, str]]:
         """(device id, brand) of every device listed, in order."""
         self.expect_shown()
-        ids = [t.strip() for t in self.by_test_id("device").all_inner_texts()]
-        brands = [t.strip() for t in self.by_test_id("device-brand").all_inner_texts()]
-        assert len(ids) == len(brands), f"{len(ids)} devices are listed with {len(brands)} brands"
-        return list(zip(ids, brands, strict=True))
+        return devices_listed(self)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from steps.pages.partner import PartnerHome
+from steps.pages.partner_devices import devices_listed
 from suite.target import PartnerUser, Target
 
 
@@ -20,7 +21,4 @@ class StoredDevices(PartnerHome):
         self.open()
         self.settle()
         self.expect_signed_in_as(user)
-        ids = [t.strip() for t in self.by_test_id("device").all_inner_texts()]
-        brands = [t.strip().lower() for t in self.by_test_id("device-brand").all_inner_texts()]
-        assert len(ids) == len(brands), f"the home page lists {len(ids)} devices with {len(brands)} brands"
-        return sorted(zip(ids, brands, strict=True))
+        return sorted((device, brand.lower()) for device, brand in devices_listed(self))

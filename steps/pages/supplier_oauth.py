@@ -34,9 +34,6 @@ class SupplierOAuth(PageObject):
         self.expect("terms-link", "a link to the terms and conditions on the supplier's sign-in page")
         self.expect("accept-terms", "a box to accept the terms and conditions on the supplier's sign-in page")
 
-    def language(self) -> str:
-        return (self.page.locator("html").get_attribute("lang") or "").lower()
-
     def state(self) -> str:
         """The NOX authentication session this page was opened for (its ``state`` query)."""
         query = dict(parse_qsl(urlsplit(self.page.url).query))
