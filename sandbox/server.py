@@ -18,6 +18,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.faults import Faults
+from sandbox.markup import OtherMarkup
 from sandbox.seed import Seed
 from sandbox.world import VARIANTS, Clock, Urls, World
 
@@ -131,6 +132,8 @@ def start(faults: Iterable[str] = (), seed: Seed | None = None, rate_limit_every
     rate_limits: dict[str, RateLimit] = {}
     for name, (module_name, _) in PARTIES.items():
         app = importlib.import_module(module_name).build_app(world)
+        if world.other:  # the other reading's markup (sandbox/markup.py)
+            app = OtherMarkup(app, name)
         if rate_limit_every and name in RATE_LIMITED:
             body = (b'{"code": "TOO_MANY_REQUESTS", "message": "Wait 1 second before retrying.", '
                     b'"requestId": "rate-limit", "docs": "https://docs.nomos.energy/api-references/errors/TOO_MANY_REQUESTS"}'

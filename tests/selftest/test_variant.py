@@ -15,11 +15,13 @@ readings"). This proves both halves of the claim:
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import html5lib
 import httpx
 import pytest
 
@@ -98,7 +100,54 @@ def callback_refusal(sbx: Sandbox, http: httpx.Client) -> int:
 
 def terms_asked(sbx: Sandbox, http: httpx.Client, brand: str) -> bool:
     page = http.get(f"{sbx.urls.brands}/{brand}/authorize", params={"session": "s", "language": "en"})
-    return 'data-testid="brand-accept-terms"' in page.text
+    return re.search(r"""data-testid=["']brand-accept-terms""", page.text) is not None
+
+
+def tag_of(html: str, test_id: str) -> str:
+    """The element carrying ``test_id``, content a script adds after load included."""
+    found = [e.tag for e in html5lib.parse(html, treebuilder="etree", namespaceHTMLElements=False).iter()
+             if e.get("data-testid") == test_id]
+    return found[0] if found else "none"
+
+
+def signed_in_html(sbx: Sandbox, http: httpx.Client, path: str) -> str:
+    http.post(f"{sbx.urls.partner_app}/login",
+              data={"email": "alice@partner.test", "password": sbx.secrets["PARTNER_ALICE_PASSWORD"]})
+    return http.get(f"{sbx.urls.partner_app}{path}").text
+
+
+def built_by_script(html: str) -> bool:
+    """Whether the page's content waits in a template for a script to put it in."""
+    return "<template" in html and "<script" in html
+
+
+def sign_in_page(sbx: Sandbox, http: httpx.Client) -> str:
+    return http.get(f"{sbx.urls.partner_app}/login").text
+
+
+# The markup a deployment may choose (issue 20): each party's HTML asked the same thing.
+MARKUP_PROBES: dict[str, Probe] = {
+    "which element carries supplier-oauth": lambda s, h: tag_of(
+        h.get(f"{s.urls.partner_app}/oauth/nox", params={"state": "s", "language": "en"}).text, "supplier-oauth"),
+    "which element carries brand-login": lambda s, h: tag_of(
+        h.get(f"{s.urls.brands}/daikin/authorize", params={"session": "s", "language": "en"}).text, "brand-login"),
+    "how the sign-in's labels are tied to their inputs": lambda s, h: 'for="email"' in sign_in_page(s, h),
+    "how attributes are quoted": lambda s, h: "data-testid='partner-login'" in sign_in_page(s, h),
+    "a cookie notice and a skip link no scenario expects": lambda s, h: (
+        "cookie-notice" in (page := sign_in_page(s, h)), "Skip to content" in page),
+    "where the sign-in form posts": lambda s, h: re.search(r"""action=["']([^"']*)""", sign_in_page(s, h))[1],
+    "the partner's callback page built by a script": lambda s, h: built_by_script(
+        signed_in_html(s, h, "/callback?data=not~base64url")),
+    "the portal hub's quick links put in by a script": lambda s, h: built_by_script(
+        h.get(magic_link(s, h, "cus_alice"), follow_redirects=True).text),
+    "NOX's pages built by a script": lambda s, h: built_by_script(h.get(f"{s.urls.nox}/ui", params={"token": "x"}).text),
+    "a brand's sign-in page built by a script": lambda s, h: built_by_script(
+        h.get(f"{s.urls.brands}/daikin/authorize", params={"session": "s", "language": "en"}).text),
+    "how <html lang> names the language": lambda s, h: re.search(
+        r"""<html lang=["']?([\w-]+)""", h.get(f"{s.urls.nox}/ui", params={"token": "x", "language": "fr"}).text)[1],
+    "the manufacturer app's result built by a script": lambda s, h: built_by_script(
+        h.get(f"{s.urls.manufacturer_app}/linked", params={"status": "success"}).text),
+}
 
 
 PROBES: dict[str, Probe] = {
@@ -122,6 +171,7 @@ PROBES: dict[str, Probe] = {
         hand_off(s, h, state := manufacturer_state(s, h)), hand_off(s, h, state).status_code)[1],
     "when NOX's 15-minute window starts": window_start,
     "the status of a refused callback at the partner": callback_refusal,
+    **MARKUP_PROBES,
 }
 
 
