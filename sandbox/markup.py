@@ -10,7 +10,7 @@ rewrites its HTML answers the other way on each of those points:
 
 - a region's test id (``supplier-oauth``, ``brand-login`` with its ``data-brand``) sits on
   a section around the form instead of on the form (``partner-login`` stays a form: the
-  interface says so);
+  interface says so), and a name's test id on the heading around it ("Welcome, Alice");
 - labels wrap their inputs instead of naming them with ``for=``;
 - attributes are single-quoted, and ``<html lang>`` has a region (``nl-NL``);
 - every page starts with a skip link and a cookie notice no scenario expects;
@@ -41,6 +41,8 @@ BUILT_LATER: dict[str, tuple[str, ...]] = {
 # Another path for a form to post to, served as the original: (party, alias, original).
 ALIASES = (("partner_app", "/account/sign-in", "/login"),)
 CONTAINED_TEST_IDS = ("supplier-oauth", "brand-login")
+# Test ids of a value (a name) that sit on the heading around it, words and all.
+HEADING_TEST_IDS = ("partner-user-name", "portal-customer-name")
 # ``<html lang>`` with a region subtag (BCP 47): still the same language.
 REGIONS = {"nl": "nl-NL", "en": "en-GB", "fr": "fr-FR", "es": "es-ES"}
 DELAY_MS = 60
@@ -108,6 +110,9 @@ def rewrite(html: str, party: str, path: str) -> str:
         return html
     for test_id in CONTAINED_TEST_IDS:
         html = _contain_region(html, test_id)
+    for test_id in HEADING_TEST_IDS:
+        html = re.sub(rf'<h1>(?P<words>[^<]*)<span data-testid="{test_id}">(?P<value>[^<]*)</span>',
+                      rf'<h1 data-testid="{test_id}">\g<words><span>\g<value></span>', html, count=1)
     html = _wrap_labels(html)
     for alias_party, alias, original in ALIASES:
         if alias_party == party:

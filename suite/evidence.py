@@ -17,6 +17,7 @@ a run starts. When a scenario step fails, every open page is captured at that mo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -159,6 +160,9 @@ class Evidence:
         path = folder / f"{len(self.taken) + 1:02d}-{slug(moment)[:50]}.jpg"
         try:
             page.wait_for_load_state("load", timeout=5000 if at_failure else None)
+            if not at_failure:  # a page a script builds after load is pictured once built (any test id shown)
+                with contextlib.suppress(PlaywrightError):
+                    page.locator("[data-testid]").first.wait_for(state="visible", timeout=2000)
             data = page.screenshot(path=path, full_page=at_failure, type="jpeg", quality=70)
         except PlaywrightError:
             return  # evidence is a courtesy: never fail a scenario for a missing picture

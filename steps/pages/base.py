@@ -4,6 +4,7 @@ that say what a person would have seen instead of which selector timed out."""
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Self
 from urllib.parse import urlsplit
 
@@ -30,6 +31,13 @@ LANDMARKS = (
     "portal-hub", "invoice", "checkout", "portal-signed-out", "link-error",
     "brand-picker", "brand-login", "supplier-picker", "session-error", "manufacturer-result",
 )
+
+
+def says(shown: str, expected: str) -> bool:
+    """An element whose text is a value (a name, an invoice number) says ``expected``: its
+    text is that value, or holds it as a whole word (the test id may sit on a wrapper
+    around the value, with words around it: "Signed in as Alice")."""
+    return shown == expected or re.search(rf"(?<![\w-]){re.escape(expected)}(?![\w-])", shown) is not None
 
 
 def language_of(page: Page) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from steps.pages.base import PageObject
+from steps.pages.base import PageObject, says
 from suite.target import PartnerUser, Target
 
 
@@ -49,7 +49,7 @@ class PartnerHome(PageObject):
     def expect_signed_in_as(self, user: PartnerUser) -> None:
         self.expect("partner-home", f"the partner app's home page for {user.name}")
         shown = self.by_test_id("partner-user-name").first.inner_text().strip()
-        assert shown == user.name, f"expected the home page to greet {user.name}, but it shows {shown!r}"
+        assert says(shown, user.name), f"expected the home page to greet {user.name}, but it shows {shown!r}"
 
     def open_energy_account(self) -> None:
         self.expect("open-energy-account", "the 'Open energy account' button").click()

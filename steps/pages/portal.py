@@ -10,7 +10,7 @@ from typing import Self
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from steps.pages.base import PageObject
+from steps.pages.base import PageObject, says
 from suite.target import PartnerUser, Target
 
 # The account hub's quick links, in the words of the vendor's guide.
@@ -53,7 +53,7 @@ class AccountHub(Portal):
     def expect_for(self, user: PartnerUser) -> None:
         self.expect("portal-hub", f"{user.name}'s account hub in the Nomos portal")
         shown = self.expect("portal-customer-name", "the customer's name on the account hub").inner_text().strip()
-        assert shown == user.name, (
+        assert says(shown, user.name), (
             f"expected the account hub to be {user.name}'s, but it shows the account of {shown!r}"
         )
 
@@ -71,7 +71,7 @@ class Invoice(Portal):
     def expect_invoice(self, invoice_id: str) -> None:
         self.expect("invoice", f"invoice {invoice_id} in the Nomos portal")
         shown = self.expect("invoice-id", "the invoice number").inner_text().strip()
-        assert shown == invoice_id, f"expected invoice {invoice_id}, but the portal shows invoice {shown!r}"
+        assert says(shown, invoice_id), f"expected invoice {invoice_id}, but the portal shows invoice {shown!r}"
 
 
 class Checkout(Portal):

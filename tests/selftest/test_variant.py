@@ -131,6 +131,7 @@ MARKUP_PROBES: dict[str, Probe] = {
         h.get(f"{s.urls.partner_app}/oauth/nox", params={"state": "s", "language": "en"}).text, "supplier-oauth"),
     "which element carries brand-login": lambda s, h: tag_of(
         h.get(f"{s.urls.brands}/daikin/authorize", params={"session": "s", "language": "en"}).text, "brand-login"),
+    "which element carries the partner's greeting name": lambda s, h: tag_of(signed_in_html(s, h, "/"), "partner-user-name"),
     "how the sign-in's labels are tied to their inputs": lambda s, h: 'for="email"' in sign_in_page(s, h),
     "how attributes are quoted": lambda s, h: "data-testid='partner-login'" in sign_in_page(s, h),
     "a cookie notice and a skip link no scenario expects": lambda s, h: (
