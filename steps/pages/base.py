@@ -11,22 +11,16 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from suite.redaction import redact
-
-# How long an expected element may take to appear: the target profile's
-# `[limits] page_wait_seconds` (steps/common.py sets it for the run).
-EXPECT_TIMEOUT_MS = 5_000
-
-
-def set_page_wait(seconds: float) -> None:
-    global EXPECT_TIMEOUT_MS
-    EXPECT_TIMEOUT_MS = round(seconds * 1000)
+from suite.target import Target
 
 
 class PageObject:
     """Base of the page objects. Subclasses own their test ids; steps call their methods."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, target: Target) -> None:
         self.page = page
+        # How long an expected element may take to appear: the profile's `[limits] page_wait_seconds`.
+        self.wait_ms = round(target.limits.page_wait_seconds * 1000)
 
     def by_test_id(self, test_id: str) -> Locator:
         return self.page.get_by_test_id(test_id)
@@ -35,7 +29,7 @@ class PageObject:
         """Wait for an element a person would see; fail with a description of the page instead."""
         locator = self.by_test_id(test_id).first
         try:
-            locator.wait_for(state="visible", timeout=EXPECT_TIMEOUT_MS if timeout is None else timeout)
+            locator.wait_for(state="visible", timeout=self.wait_ms if timeout is None else timeout)
         except PlaywrightError:
             raise AssertionError(f"expected {what}, but {self.describe()}") from None
         return locator

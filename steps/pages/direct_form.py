@@ -17,6 +17,7 @@ from playwright.sync_api import Page
 
 from steps.pages.base import PageObject
 from suite.http import RequestLedger
+from suite.target import Target
 
 READ_FORM = """form => ({
   action: form.action,
@@ -50,8 +51,8 @@ class DirectAnswer:
 class DirectForm(PageObject):
     """One form of the current page, by its test id."""
 
-    def __init__(self, page: Page, form_test_id: str, ledger: RequestLedger) -> None:
-        super().__init__(page)
+    def __init__(self, page: Page, form_test_id: str, ledger: RequestLedger, target: Target) -> None:
+        super().__init__(page, target)
         self.form_test_id = form_test_id
         self.ledger = ledger
 
