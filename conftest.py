@@ -3,7 +3,7 @@ flow (``steps/``). Features live in features/, target profiles in targets/, the
 embedded sandbox in sandbox/."""
 
 pytest_plugins = [
-    # the harness (suite.shard first: it shares the profile's limits out before suite.budget reads them)
+    # the harness's parts (their setup order is written out in suite/entry.py)
     "suite.shard",
     "suite.plugin",
     "suite.clock",
@@ -16,7 +16,9 @@ pytest_plugins = [
     "suite.rerun",
     "suite.matrix",
     "suite.contract",
-    # the step definitions
+    "suite.entry",  # the one pytest_configure: after the parts, so pytest imports each part first
+    # the API clients' fixtures, then the step definitions
+    "steps.clients.fixtures",
     "steps.common",
     "steps.sso",
     "steps.manufacturer",

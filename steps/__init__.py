@@ -15,6 +15,7 @@ requests); the package itself provides the flow-state fixture and loads its step
 Shared: ``cast.py`` (personas, languages, the partner sign-in), ``common.py`` (the
 scenario's browsers, steps every flow uses, time passing), ``link_sessions.py`` (checks
 of NOX's link-session answers, for both NOX flows), ``pages/`` (one page object per
-page: they own the selectors), ``clients/`` (one client per vendor API: they build
-every request).
+page: they own the selectors; ``direct_form.py`` sends a page's form as it stands, for
+the security probes), ``clients/`` (one client per vendor API, and their fixtures: they
+build every request to a vendor API; ``cast.py`` posts the partner app's sign-in form).
 """

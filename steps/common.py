@@ -16,9 +16,9 @@ from pytest_bdd import given, parsers, when
 
 from steps.cast import FormSignIn, sign_in_to_partner, signed_in, user_of
 from steps.clients.clock import ClockClient
-from steps.pages.base import set_page_wait
-from suite.clock import TimeKeeper, keeper_of
+from suite.clock import TimeKeeper
 from suite.http import RequestLedger, client
+from suite.keys import keeper_of
 from suite.target import PartnerUser, Target, allowed_hosts
 
 # Moves the target's clock (or waits, or skips) by a number of seconds.
@@ -70,7 +70,6 @@ def partner_sign_in(target: Target, ledger: RequestLedger) -> Iterator[FormSignI
 @pytest.fixture
 def scenario(request: pytest.FixtureRequest, target: Target, new_context: Callable[..., BrowserContext],
              partner_sign_in: FormSignIn) -> Scenario:
-    set_page_wait(target.limits.page_wait_seconds)
     if not target.has_clock and request.node.get_closest_marker("browser"):
         # Time limits run in real time here: the browser is up before anything starts
         # one (a link minted, a window opened), so a limit's margin is never spent on a

@@ -43,9 +43,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from suite.target import Target, allowed_hosts
+from suite.paths import ROOT
+from suite.target import Target, allowed_hosts, environment
 
-ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 SYSTEM_HEADLESS_SHELLS = ("/usr/bin/chromium-headless-shell",)
 # Flags for a closed network and small containers (Chromium only).
@@ -114,7 +114,7 @@ class Choice:
 
 def playwright_revisions() -> dict[str, str]:
     try:
-        import playwright
+        import playwright  # not at import: scripts/run.py reads this module to say what is missing, Playwright among it
 
         path = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
         return {b["name"]: str(b["revision"]) for b in json.loads(path.read_text())["browsers"]}
@@ -126,7 +126,7 @@ def registry_dir(machine: Machine) -> str:
     """Playwright's download folder, as playwright-core computes it."""
     chosen = machine.env.get("PLAYWRIGHT_BROWSERS_PATH")
     if chosen == "0":
-        import playwright
+        import playwright  # not at import: scripts/run.py reads this module to say what is missing, Playwright among it
 
         return str(Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers")
     if chosen:
@@ -282,12 +282,11 @@ def unreachable(endpoint: str) -> str | None:
 
 def playwright_endpoint() -> str | None:
     """The remote Playwright server of this run, if any (the environment, then ``.env``)."""
-    from suite.target import environment
-
     return environment().get(ENDPOINT_ENV, "").strip() or None
 
 
 def device_refusal(name: str) -> str | None:
+    # not at import: scripts/run.py reads this module to say what is missing, Playwright among it
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -298,9 +297,9 @@ def device_refusal(name: str) -> str | None:
     return f"--device {name!r}: Playwright knows no such device; try one of {close}, or drop --device"
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """Refuse, before anything runs, an option this machine cannot serve (controller only)."""
+def configure(config: pytest.Config) -> None:
+    """Refuse, before anything runs, an option this machine cannot serve (controller
+    only). Called by suite/entry.py, after pytest-playwright read its options."""
     if getattr(config.option, "help", False) or not hasattr(config.option, "browser"):
         return
     worker = getattr(config, "workerinput", {}).get("workerid")

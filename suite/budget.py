@@ -30,17 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from suite.http import RequestLedger
-from suite.target import ROOT, Target
+from suite.keys import LEDGER_KEY, settings
+from suite.paths import REPORTS_DIR, ROOT
+from suite.target import Target
 
 # The measured costs; SUITE_REQUEST_COSTS names another file (a team that measured its
 # own deployment, or a selftest that needs an estimate the run will overrun).
 COSTS_FILE = Path(os.environ.get("SUITE_REQUEST_COSTS") or Path(__file__).with_name("request_costs.toml"))
 SUMMARY_NAME = "request-summary.json"  # in the reports folder
 RUN_DIR_KEY = "energy_suite_run_dir"
-LEDGER_KEY = pytest.StashKey[RequestLedger]()
 STATE_KEY = pytest.StashKey["RunBudget"]()
 PROPERTY = "requests"
 FLOWS = ("sso", "supplier", "manufacturer")
@@ -179,8 +181,6 @@ class RunBudget:
     # ------------------------------------------------------------- before sending
 
     def estimate_of(self, items: list[pytest.Item]) -> Estimate:
-        from suite.contract import settings
-
         return Estimate.of(items, Costs.load(), settings(self.config).max_examples)
 
     def judge(self, estimate: Estimate) -> None:
@@ -196,8 +196,6 @@ class RunBudget:
         if not covered:
             raise pytest.UsageError(line)
         if not self.target.embedded:
-            from suite.plugin import check_reachable
-
             check_reachable(self.target, self.ledger)
 
     @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reports its collection
@@ -266,8 +264,6 @@ class RunBudget:
 
     @property
     def summary_path(self) -> Path:
-        from suite.evidence import REPORTS_DIR  # not at import: pytest rewrites that plugin's asserts
-
         return REPORTS_DIR / SUMMARY_NAME
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -292,11 +288,10 @@ class RunBudget:
 # ------------------------------------------------------------------------ the plugin
 
 
-@pytest.hookimpl(trylast=True)  # after suite.plugin has read the target profile
-def pytest_configure(config: pytest.Config) -> None:
-    from suite.plugin import TARGET_KEY
-
-    state = config.stash[STATE_KEY] = RunBudget(config, config.stash[TARGET_KEY])
+def configure(config: pytest.Config, target: Target) -> None:
+    """Open the run's ledger for ``target``: the profile's limits, or this shard's share
+    of them (suite/entry.py hands it in)."""
+    state = config.stash[STATE_KEY] = RunBudget(config, target)
     config.stash[LEDGER_KEY] = state.ledger
     config.pluginmanager.register(state, "energy-suite-budget")
 
@@ -315,5 +310,16 @@ def write_summary(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def ledger_of(config: pytest.Config) -> RequestLedger:
-    return config.stash[LEDGER_KEY]
+def check_reachable(target: Target, ledger: RequestLedger) -> None:
+    """Fail fast, in one line, when a remote target does not answer at all (called
+    once the budget is known to cover the selection)."""
+    for name in ("partner_app", "nomos_api", "nomos_portal", "nox"):
+        url = getattr(target.urls, name)
+        try:
+            ledger.spend("preflight")
+            httpx.head(url, timeout=5)
+        except httpx.HTTPError as exc:
+            raise pytest.UsageError(
+                f"target {target.name!r} is unreachable: {name} at {url} ({type(exc).__name__}); "
+                "check the VPN or the URL in the profile, or run against the sandbox with --target sandbox"
+            ) from None

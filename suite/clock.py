@@ -35,14 +35,14 @@ from typing import IO, Any
 import pytest
 from xdist.scheduler import LoadScheduling
 
-from steps.clients.clock import moved_elsewhere, time_moves
+from suite.keys import KEEPER_KEY
+from suite.paths import REPORTS_DIR
 from suite.target import Target
 
 MARKER = "clock"
 RUN_DIR_KEY = "energy_suite_clock_dir"  # workerinput: where workers list their waiting tests
 PROPERTY = "real_wait"
 SUMMARY_NAME = "real-waits.json"
-KEEPER_KEY = pytest.StashKey["TimeKeeper"]()
 
 
 def human(seconds: float) -> str:
@@ -55,6 +55,24 @@ def human(seconds: float) -> str:
 
 
 # ------------------------------------------------------------------------- the lock
+
+
+class Moves:
+    """How often this process knows the target's clock to have moved: by its own clock
+    client, or (on a shared clock) by another process since this test began, as the
+    lock's counter says. Cached tokens compare it (steps/clients/nomos.py)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def moved(self) -> None:
+        """This process moves the clock (counted even if the move fails: a token fetched
+        again costs one request)."""
+        self.count += 1
+
+    def moved_elsewhere(self, total: int) -> None:
+        """Others moved the shared clock: ``total`` moves so far, as its movers counted."""
+        self.count = max(self.count, total)
 
 
 class ClockLock:
@@ -120,6 +138,7 @@ class TimeKeeper:
         self.real_time = bool(config.getoption("--real-time-waits"))
         self.lock = ClockLock(lock_folder(target.urls.clock)) if (not target.embedded and target.urls.clock) else None
         self.holding: str | None = None
+        self.moves = Moves()  # the clock client counts its moves here; the lock shares them
         worker = getattr(config, "workerinput", None)
         self.is_worker = worker is not None
         self.spreads = self.real_time and not target.has_clock
@@ -139,12 +158,12 @@ class TimeKeeper:
         moves = item.get_closest_marker(MARKER) is not None
         with self.lock.exclusive() if moves else self.lock.shared():
             self.holding = "exclusive" if moves else "shared"
-            moved_elsewhere(self.lock.moves())  # cached tokens notice what others moved since
+            self.moves.moved_elsewhere(self.lock.moves())  # cached tokens notice what others moved since
             try:
                 return (yield)
             finally:
                 if moves:
-                    self.lock.count_moves(time_moves())
+                    self.lock.count_moves(self.moves.count)
                 self.holding = None
 
     # ----------------------------------------------------------- letting time pass
@@ -233,8 +252,6 @@ class TimeKeeper:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker or not self.waits:
             return
-        from suite.evidence import REPORTS_DIR  # not at import: pytest rewrites that plugin's asserts
-
         path = REPORTS_DIR / SUMMARY_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -312,11 +329,9 @@ class WaitersFirst(LoadScheduling):
 # ------------------------------------------------------------------------ the plugin
 
 
-@pytest.hookimpl(trylast=True)  # after suite.plugin has read the target profile
-def pytest_configure(config: pytest.Config) -> None:
-    from suite.plugin import TARGET_KEY
-
-    keeper = config.stash[KEEPER_KEY] = TimeKeeper(config, config.stash[TARGET_KEY])
+def configure(config: pytest.Config, target: Target) -> None:
+    """Called by suite/entry.py once the target profile is read."""
+    keeper = config.stash[KEEPER_KEY] = TimeKeeper(config, target)
     config.pluginmanager.register(keeper, "energy-suite-clock")
 
 
@@ -324,7 +339,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     keeper = config.stash.get(KEEPER_KEY, None)
     if keeper is not None:
         keeper.close()
-
-
-def keeper_of(config: pytest.Config) -> TimeKeeper:
-    return config.stash[KEEPER_KEY]

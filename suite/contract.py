@@ -34,19 +34,20 @@ from urllib.parse import urlsplit
 
 import pytest
 import schemathesis
-import yaml
-from schemathesis.config._auth import OpenAPIAuthConfig
 from schemathesis.transport.prepare import prepare_url
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
 
 from suite import http as policy
 from suite.budget import Costs
+from suite.compat import openapi_auth as openapi_auth_config
+from suite.compat import rename_item, use_transport
 from suite.contract_tally import OperationStats, Tally, case_data, chain
 from suite.deviations import known_checks, tolerated
+from suite.keys import SETTINGS_KEY, settings
+from suite.operations import vendored_operations
 from suite.redaction import register
-from suite.target import ROOT, Target, allowed_hosts
+from suite.target import Target, allowed_hosts
 
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: every pytest start reads the schemas
 THOROUGH_EXAMPLES = 200
 # Phases of Schemathesis 4 that run under pytest: the schema's examples, the coverage
 # cases derived from every constraint, and Hypothesis' generated fuzzing cases.
@@ -54,7 +55,6 @@ PHASES = ("examples", "coverage", "fuzzing")
 # Keys of answer bodies that carry a credential (OAuth token answers).
 TOKEN_KEYS = ("access_token", "refresh_token", "id_token")
 SEED_KEY = "energy_suite_contract_seed"
-SETTINGS_KEY = pytest.StashKey["ContractSettings"]()
 TALLY_KEY = pytest.StashKey[Tally]()
 _PROBE: Any = object()  # Schemathesis sends its auth probes without a `session` argument
 
@@ -92,17 +92,6 @@ def parse_seed(value: str | None) -> int | None:
     raise pytest.UsageError(f"--contract-seed {value!r} is not a seed; use a non-negative integer, e.g. --contract-seed 1234")
 
 
-def vendored_operations() -> list[str]:
-    """The operations the vendored schemas declare (each is fuzzed), as ``POST /path``."""
-    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-    labels = []
-    for path in sorted((ROOT / "schemas").glob("*.openapi.yaml")):
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
-        labels += [f"{method.upper()} {route}" for route, item in document.get("paths", {}).items()
-                   for method in item if method in methods]
-    return labels
-
-
 def remote_cap(target: Target, operations: list[str]) -> int | None:
     """Most cases per operation a remote target's request budget allows the contract
     tests: half of it (the rest is the features'), at what their phases were measured to
@@ -134,10 +123,6 @@ def resolve_budget(choice: str | int, target: Target, operations: list[str]) -> 
             f"with request_budget {target.limits.request_budget} for {len(operations)} operations); "
             "lower it, use thorough, or raise [limits] request_budget in the profile")
     return choice, ""
-
-
-def settings(config: pytest.Config) -> ContractSettings:
-    return config.stash[SETTINGS_KEY]
 
 
 # ------------------------------------------------------------------------ transport
@@ -186,18 +171,10 @@ class PolicedTransport(RequestsTransport):
         self._session.close()
 
 
-_POLICED: dict[tuple[type, int], type] = {}
-
-
 def police(schema: Any, transport: PolicedTransport) -> None:
     """Send every request of ``schema`` (and of its clones, one per test) through
-    ``transport``. Schemathesis picks a schema's transport by a property of the schema's
-    class and clones keep the class, so the schema gets a subclass naming ours."""
-    base = type(schema)
-    key = (base, id(transport))
-    if key not in _POLICED:
-        _POLICED[key] = type(f"Policed{base.__name__}", (base,), {"transport": property(lambda self: transport)})
-    schema.__class__ = _POLICED[key]
+    ``transport`` (suite/compat.py says how)."""
+    use_transport(schema, transport)
 
 
 @dataclass
@@ -216,7 +193,7 @@ class Contract:
         ``openapi_auth`` fills the schema's own security schemes by name (``{"Bearer":
         {"bearer": token}}``): then ``ignored_auth`` knows what to leave out."""
         if openapi_auth:
-            schema.config.auth.openapi = OpenAPIAuthConfig(schemes=openapi_auth)
+            schema.config.auth.openapi = openapi_auth_config(openapi_auth)
         if "basic_auth" in auth:
             user, password = auth["basic_auth"]
             register(base64.b64encode(f"{user}:{password}".encode()).decode())  # the header's form of the secret
@@ -290,10 +267,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seed of contract fuzzing, to replay a run (default: drawn, and printed)")
 
 
-@pytest.hookimpl(trylast=True)  # after suite.plugin has read the target profile
-def pytest_configure(config: pytest.Config) -> None:
-    from suite.plugin import TARGET_KEY
-
+def configure(config: pytest.Config, target: Target) -> None:
+    """Settle the cases per operation and the seed for ``target`` (this shard's share of
+    the profile's budget: suite/entry.py)."""
     choice = parse_budget(config.getoption("--contract-budget"))
     seed = parse_seed(config.getoption("--contract-seed"))
     worker = getattr(config, "workerinput", None)
@@ -301,7 +277,6 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = int(worker[SEED_KEY])  # the controller's seed, drawn or given
     if seed is None:
         seed = secrets.randbelow(2**32)
-    target = config.stash[TARGET_KEY]
     max_examples, note = resolve_budget(choice, target, vendored_operations())
     config.stash[SETTINGS_KEY] = ContractSettings(str(choice), max_examples, seed, note)
     tally = config.stash[TALLY_KEY] = Tally(config, config.stash[SETTINGS_KEY], PHASES)
@@ -323,5 +298,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         label = getattr(getattr(item, "function", None), "contract_operation", None)
         if label and not item.name.endswith(f"[{label}]"):
-            item.name = f"{item.name}[{label}]"
-            item._nodeid = f"{item._nodeid}[{label}]"
+            rename_item(item, label)

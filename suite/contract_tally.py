@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import pytest
 
 from suite.budget import write_summary
-from suite.evidence import REPORTS_DIR
+from suite.paths import REPORTS_DIR
 
 SUMMARY = REPORTS_DIR / "contract-summary.json"
 PROPERTY = "contract_stats"

@@ -79,8 +79,9 @@ class EmbeddedSandbox:
         self._running: object | None = None
 
     def start(self) -> Target:
+        # not at import: only the embedded target loads the sandbox (starlette, uvicorn, every party)
         import sandbox
-        from sandbox.seed import Seed
+        from sandbox.seed import Seed  # (the same reason)
 
         seed = Seed.from_environment()
         running = sandbox.start(self.profile.sandbox_faults, seed=seed, rate_limit_every=self.rate_limit_every,

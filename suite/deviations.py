@@ -34,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from suite.operations import vendored_operations
+
 PROPERTY = "deviation"
 CHECK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SEEN: list[str] = []  # ids of the check deviations that occurred in this process, in order
@@ -85,6 +87,7 @@ def occurred(deviation: Deviation) -> None:
 
 def tolerated(check: Callable[..., Any], deviation: Deviation) -> Callable[..., Any]:
     """``check`` whose failures are noted as the known ``deviation`` instead of failing."""
+    # not at import: Schemathesis is slow to load, and reading a profile needs none of it
     from schemathesis.core.failures import Failure, FailureGroup
 
     def known(ctx: Any, response: Any, case: Any) -> Any:
@@ -107,6 +110,7 @@ def known(report: pytest.TestReport, line: str) -> None:
 
 def known_checks(deviations: Iterable[Deviation]) -> dict[Callable[..., Any], Deviation]:
     """The registered Schemathesis checks the deviations name, by function."""
+    # not at import: Schemathesis is slow to load, and reading a profile needs none of it
     from schemathesis.checks import CHECKS, load_all_checks
 
     load_all_checks()
@@ -130,7 +134,7 @@ class KnownDeviations:
 
     @pytest.hookimpl(trylast=True)  # after suite/contract.py named the contract tests
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        from schemathesis.checks import CHECKS
+        from schemathesis.checks import CHECKS  # not at import: Schemathesis is slow to load
 
         unknown = [d.id for d in self.checks if d.id not in CHECKS.get_all_names()]
         if unknown and any(hasattr(getattr(i, "function", None), "contract_operation") for i in items):
@@ -200,8 +204,6 @@ class KnownDeviations:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput") or not self.checks:
             return
-        from suite.contract import vendored_operations
-
         if not set(vendored_operations()) <= self.contract_operations:
             return  # not every operation was fuzzed: a deviation that did not occur proves nothing
         for deviation in self.checks:

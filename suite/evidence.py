@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import re
 import secrets
 import shutil
@@ -34,9 +33,9 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from suite.paths import REPORTS_DIR
 from suite.redaction import redact
 
-REPORTS_DIR = Path(os.environ.get("SUITE_REPORTS_DIR", Path(__file__).resolve().parent.parent / "reports"))
 SCREENSHOTS_DIR = REPORTS_DIR / "screenshots"
 THUMB_SIZE = (320, 400)  # the document's thumbnails: the top of the page, 1/4 scale
 TEXT_LIMIT = 1500  # characters of visible text recorded with each picture

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pytest
 from pytest_bdd.parser import ScenarioTemplate
-from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from suite.compat import scenario_template_of
 
 STEP_LIKE = re.compile(r"^\s*(Given|When|Then|And|But)\b\s*:?", re.I)
 PENDING_TAG = "pending"
@@ -23,7 +24,7 @@ PENDING_TAG = "pending"
 
 def template_of(item: pytest.Item) -> ScenarioTemplate | None:
     function = getattr(item, "function", None)
-    return scenario_wrapper_template_registry.get(function) if function is not None else None
+    return scenario_template_of(function) if function is not None else None
 
 
 def problems(template: ScenarioTemplate) -> list[str]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from suite.evidence import REPORTS_DIR
-from suite.plugin import DEPLOYMENT_KEY
+from suite.keys import DEPLOYMENT_KEY
+from suite.paths import REPORTS_DIR
 from suite.requirements import TAG
 
 NO_FAULT = "no-fault"
@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _faults_by_tag(config: pytest.Config) -> dict[str, list[str]]:
-    from sandbox.faults import catalog
+    from sandbox.faults import catalog  # not at import: it loads the whole sandbox, which a remote run never needs
 
     only = {f for f in config.getoption("--matrix-faults").split(",") if f}
     by_tag: dict[str, list[str]] = {}
@@ -123,7 +123,7 @@ def matrix_fault(request: pytest.FixtureRequest) -> Iterator[str | None]:
 @functools.cache
 def fault_tags(fault: str) -> frozenset[str]:
     """The requirement tags a fault breaks: a test carrying one of them may catch it."""
-    from sandbox.faults import catalog
+    from sandbox.faults import catalog  # not at import: it loads the whole sandbox, which a remote run never needs
 
     return frozenset(f"REQ-{r}" for r in catalog()[fault].requirements)
 
@@ -171,7 +171,8 @@ class MatrixRecorder:
         tmp.replace(RESULTS)
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config) -> None:
+    """Called by suite/entry.py."""
     if config.getoption("--fault-matrix") and not hasattr(config, "workerinput"):
         if not config.option.collectonly:
             shutil.rmtree(CAUGHT, ignore_errors=True)  # before any worker starts: this run's catches only

@@ -1,5 +1,6 @@
 """The suite's pytest plugin: picks the target, starts the embedded sandbox, and
-hands steps and contract tests their clients.
+hands steps and contract tests the target, its deployment and the run's ledger (the API
+clients' fixtures live with the clients: steps/clients/fixtures.py).
 
 Options::
 
@@ -17,23 +18,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
-from steps.clients.clock import ClockClient
-from steps.clients.nomos import NomosClient
-from steps.clients.nox import NoxClient
 from suite import http as policy
 from suite.deployment import SANDBOX_VARIANTS, Deployment, deployment_for, profile_for_variant, variant_for
+from suite.deviations import KnownDeviations
+from suite.keys import DEPLOYMENT_KEY, TARGET_KEY, TARGET_PATH_KEY, ledger_of
 from suite.requirements import DEFAULT_CATALOG, TAG, catalog
 from suite.target import DEFAULT_TARGET, TARGET_ENV, Target, TargetError, chosen, load
 
 # The run's request budget, a plugin of its own.
 pytest_plugins = ["suite.budget"]
 
-TARGET_KEY = pytest.StashKey[Target]()
-TARGET_PATH_KEY = "energy_suite_target"
-DEPLOYMENT_KEY = pytest.StashKey[Deployment]()  # what this worker runs against
 
 # Tags of the features, and what each selects (registered for --strict-markers).
 MARKERS = {
@@ -68,7 +64,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="on a target without a test clock, wait in real time instead of skipping")
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config) -> Target:
+    """Register the markers, read the target profile (stored: suite.keys.TARGET_KEY) and
+    its known deviations; called first by suite/entry.py."""
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     requirements = catalog()
@@ -85,16 +83,15 @@ def pytest_configure(config: pytest.Config) -> None:
         target = load(name, sandbox_faults=tuple(config.getoption("--sandbox-fault")))
         variant_for(target, config.getoption("--sandbox-variant"))  # a remote target has no variant
         if target.embedded and target.sandbox_faults:
-            from sandbox.faults import Faults
+            from sandbox.faults import Faults  # not at import: it loads the whole sandbox, which a remote run never needs
 
             Faults(target.sandbox_faults)  # unknown names fail now, in one line
     except (TargetError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[TARGET_KEY] = target
     if target.deviations:
-        from suite.deviations import KnownDeviations
-
         config.pluginmanager.register(KnownDeviations(config, target.deviations, target.source.name), "energy-suite-deviations")
+    return target
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -109,21 +106,6 @@ def pytest_bdd_apply_tag(tag: str, function: object) -> object | None:
     if TAG.match(tag) and tag not in catalog():
         raise pytest.UsageError(f"feature tag @{tag} names no requirement in requirements.md; fix the tag")
     return None  # then pytest-bdd's default applies the marker
-
-
-def check_reachable(target: Target, ledger: policy.RequestLedger) -> None:
-    """Fail fast, in one line, when a remote target does not answer at all (called by
-    suite/budget.py once the budget is known to cover the selection)."""
-    for name in ("partner_app", "nomos_api", "nomos_portal", "nox"):
-        url = getattr(target.urls, name)
-        try:
-            ledger.spend("preflight")
-            httpx.head(url, timeout=5)
-        except httpx.HTTPError as exc:
-            raise pytest.UsageError(
-                f"target {target.name!r} is unreachable: {name} at {url} ({type(exc).__name__}); "
-                "check the VPN or the URL in the profile, or run against the sandbox with --target sandbox"
-            ) from None
 
 
 # ------------------------------------------------------------------------- fixtures
@@ -167,45 +149,4 @@ def target(deployment: Deployment) -> Target:
 @pytest.fixture(scope="session")
 def ledger(pytestconfig: pytest.Config) -> policy.RequestLedger:
     """The run's request budget and pace, shared by every worker (suite/budget.py)."""
-    from suite.budget import ledger_of
-
     return ledger_of(pytestconfig)
-
-
-def _http(target: Target, ledger: policy.RequestLedger, base_url: str) -> httpx.Client:
-    from suite.target import allowed_hosts
-
-    return policy.client(
-        base_url,
-        allowed_hosts=allowed_hosts(target),
-        ledger=ledger,
-        timeout=target.limits.request_timeout_seconds,
-    )
-
-
-@pytest.fixture(scope="session")
-def nomos(target: Target, ledger: policy.RequestLedger) -> Iterator[NomosClient]:
-    with _http(target, ledger, target.urls.nomos_api) as http:
-        yield NomosClient(target, http)
-
-
-@pytest.fixture(scope="session")
-def nox(target: Target, ledger: policy.RequestLedger) -> Iterator[NoxClient]:
-    with _http(target, ledger, target.urls.nox) as http:
-        yield NoxClient(target, http)
-
-
-@pytest.fixture(scope="session")
-def clock(target: Target, ledger: policy.RequestLedger) -> Iterator[ClockClient]:
-    if target.urls.clock is None:
-        yield ClockClient(None, None)
-        return
-    with _http(target, ledger, target.urls.clock) as http:
-        yield ClockClient(http, target.urls.clock)
-
-
-@pytest.fixture
-def partner_http(target: Target, ledger: policy.RequestLedger) -> Iterator[httpx.Client]:
-    """A cookie-keeping client of the partner app, for checks that need no browser."""
-    with _http(target, ledger, target.urls.partner_app) as http:
-        yield http

@@ -5,6 +5,7 @@ traces) passes through :func:`redact` first."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, quote_plus
 
 MASK = "«redacted»"
 # Values shorter than this are not treated as secrets (they would mask ordinary words).
@@ -22,8 +23,6 @@ def register(value: str) -> None:
     global _pattern
     if len(value) < MIN_SECRET_LENGTH or value in _values:
         return
-    from urllib.parse import quote, quote_plus
-
     _values.update({value, quote(value, safe=""), quote_plus(value)})
     _pattern = re.compile("|".join(re.escape(v) for v in sorted(_values, key=len, reverse=True)))
 

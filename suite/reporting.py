@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from collections.abc import Generator
@@ -20,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest.junitxml import xml_key
-from _pytest.reports import TestReport
-from pytest_bdd.reporting import ReportContext, test_report_context_registry
+from pytest import TestReport
 
-from suite.evidence import REPORTS_DIR
+from suite.compat import cucumber_writer_of, junit_xml_of, report_context, set_report_context
+from suite.keys import settings, target_or_none
+from suite.paths import REPORTS_DIR
 from suite.redaction import known, redact, redact_bytes
 from suite.requirements import TAG
 
@@ -75,13 +76,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The JUnit test suite names the target, the commit and the contract seed."""
     config = session.config
-    xml = config.stash.get(xml_key, None)
+    xml = junit_xml_of(config)
     if xml is None or hasattr(config, "workerinput"):
         return
+    # not at import: suite.living_doc is a plugin registered after this one, and pytest rewrites it as it imports it
     from suite.living_doc.record import code_version
-    from suite.plugin import TARGET_KEY
 
-    target = config.stash.get(TARGET_KEY, None)
+    target = target_or_none(config)
     version = code_version()
     properties = {
         "target": getattr(target, "name", "unknown"),
@@ -89,12 +90,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         "commit": version["commit"] + (" with local changes" if version["dirty"] else ""),
         "code": version["code"],
     }
-    try:
-        from suite.contract import settings
-
+    with contextlib.suppress(KeyError):  # the contract tests' plugin is not loaded
         properties["contract_seed"] = str(settings(config).seed)
-    except (ImportError, KeyError):
-        pass
     for name, value in properties.items():
         xml.add_global_property(name, value)
 
@@ -105,10 +102,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_report_to_serializable(config: pytest.Config, report: Any) -> Generator[None, Any, Any]:
     data = yield
-    try:
-        context = test_report_context_registry.get(report) if isinstance(report, TestReport) else None
-    except TypeError:  # subtest reports are not hashable and never carry a scenario
-        context = None
+    context = report_context(report) if isinstance(report, TestReport) else None  # subtest reports carry none
     if data is not None and context is not None:
         data[BDD_KEY] = {"scenario": context.scenario, "name": context.name}
     return data
@@ -119,16 +113,16 @@ def pytest_report_from_serializable(config: pytest.Config, data: dict[str, Any])
     carried = data.pop(BDD_KEY, None) if isinstance(data, dict) else None
     report = yield
     if carried is not None and isinstance(report, TestReport):
-        test_report_context_registry[report] = ReportContext(scenario=carried["scenario"], name=carried["name"])
+        set_report_context(report, carried["scenario"], carried["name"])
     return report
 
 
 # ---------------------------------------------------------- Playwright artifacts
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    cucumber = getattr(config, "_bddcucumberjson", None)
+def configure(config: pytest.Config) -> None:
+    """Mend pytest-bdd's Cucumber writer (called by suite/entry.py, after pytest-bdd configured it)."""
+    cucumber = cucumber_writer_of(config)
     if cucumber is not None:
         # pytest-bdd's Cucumber writer keys reports in a WeakKeyDictionary; Schemathesis'
         # subtest reports are unhashable and would crash it. They carry no scenario anyway.

@@ -20,8 +20,9 @@ from typing import TypeVar
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs"
+from suite.paths import DOCS_DIR
+
+DOCS = DOCS_DIR
 SPEC = DOCS / "spec"
 VENDOR_DOCS = DOCS / "vendor-docs"
 DEFAULT_CATALOG = SPEC / "requirements.md"

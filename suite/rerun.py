@@ -23,9 +23,9 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
-from _pytest.junitxml import xml_key
-from _pytest.reports import TestReport
-from pytest_bdd.reporting import test_report_context_registry
+from pytest import TestReport
+
+from suite.compat import drop_report_context, junit_xml_of, report_context
 
 FLAKY = "flaky"
 FAILED_ATTEMPTS = pytest.StashKey[list[tuple[int, str]]]()
@@ -74,14 +74,11 @@ def pytest_runtest_logreport(report: TestReport) -> None:
     """An intermediate attempt leaves the scenario reports (the Cucumber writer knows
     only passed, failed and skipped, and the last attempt is the result); a flaky
     scenario is tagged for the Cucumber writer and whoever reads the scenario."""
-    try:
-        context = test_report_context_registry.get(report)
-    except TypeError:  # subtest reports are unhashable and carry no scenario
-        return
+    context = report_context(report)  # subtest reports carry no scenario
     if context is None:
         return
     if report.outcome == "rerun":
-        del test_report_context_registry[report]
+        drop_report_context(report)
         return
     note = flaky_note(report) if report.when == "call" else None
     if note is not None and FLAKY not in context.scenario["tags"]:
@@ -90,11 +87,11 @@ def pytest_runtest_logreport(report: TestReport) -> None:
         scenario["description"] = "\n".join(filter(None, [scenario.get("description", ""), f"Flaky: {note}"]))
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """JUnit XML writes a test case at every teardown: an attempt that was run again
+def configure(config: pytest.Config) -> None:
+    """Called by suite/entry.py, after pytest configured its JUnit writer. JUnit XML
+    writes a test case at every teardown: an attempt that was run again
     would stand there as an empty test case, i.e. a pass. Its teardown is kept out."""
-    junit = config.stash.get(xml_key, None)
+    junit = junit_xml_of(config)
     if junit is None:
         return
     original = junit.pytest_runtest_logreport

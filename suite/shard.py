@@ -37,12 +37,15 @@ from pathlib import Path
 
 import pytest
 
+from suite.compat import junit_xml_of
+from suite.keys import SHARD_KEY, shard_of, target_or_none
+from suite.target import Target
+
 SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 CLOCK_SHARD = 1
 # How much a test weighs against an API scenario when shards are balanced (measured on
 # the sandbox: a browser scenario takes several times an API scenario's time).
 WEIGHTS = {"browser": 5, "contract": 5}
-SHARD_KEY = pytest.StashKey["Shard"]()
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,14 @@ def split(tests: Sequence[tuple[str, int, bool]], count: int) -> dict[str, int]:
     return shard_of
 
 
-def shard_of(config: pytest.Config) -> Shard | None:
-    return config.stash.get(SHARD_KEY, None)
+def share(target: Target, shard: Shard | None) -> Target:
+    """The target as one shard sees it: 1/n of the request budget and of the pace."""
+    if shard is None or shard.count <= 1:
+        return target
+    limits = target.limits
+    return dataclasses.replace(target, limits=dataclasses.replace(
+        limits, request_budget=limits.request_budget // shard.count,
+        requests_per_second=limits.requests_per_second / shard.count))
 
 
 # ------------------------------------------------------------------------ the plugin
@@ -105,29 +114,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "in part 1, and each part gets 1/N of the target's request budget and pace")
 
 
-@pytest.hookimpl(trylast=True)  # after suite.plugin read the profile, before suite.budget opens the ledger
-def pytest_configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config) -> Shard | None:
+    """Read ``--shard`` (stored: suite.keys.SHARD_KEY); suite/entry.py hands this shard's
+    :func:`share` of the target to the budget and the contract tests."""
     text = config.getoption("--shard", None)
     if not text:
-        return
+        return None
     shard = config.stash[SHARD_KEY] = Shard.parse(text)
-    from suite.plugin import TARGET_KEY
-
-    target = config.stash.get(TARGET_KEY, None)
-    if target is not None and shard.count > 1:
-        limits = target.limits
-        share = dataclasses.replace(limits, request_budget=limits.request_budget // shard.count,
-                                    requests_per_second=limits.requests_per_second / shard.count)
-        config.stash[TARGET_KEY] = dataclasses.replace(target, limits=share)
+    return shard
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     shard = shard_of(config)
     if shard is None:
         return None
-    from suite.plugin import TARGET_KEY
-
-    target = config.stash.get(TARGET_KEY, None)
+    target = target_or_none(config)
+    target = share(target, shard) if target is not None else None
     budget = (f"; its share of the request budget: {target.limits.request_budget} requests at "
               f"{target.limits.requests_per_second:g}/s" if target is not None else "")
     return f"shard {shard}: part {shard.index} of {shard.count} of the selected tests (every @clock test in part 1){budget}"
@@ -150,9 +152,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     shard = shard_of(session.config)
     if shard is None or hasattr(session.config, "workerinput"):
         return
-    from _pytest.junitxml import xml_key
-
-    xml = session.config.stash.get(xml_key, None)
+    xml = junit_xml_of(session.config)
     if xml is not None:
         xml.add_global_property("shard", str(shard))
 
@@ -220,8 +220,9 @@ def merge(folders: Sequence[Path], out: Path, history: Path | None = None) -> li
         written.append(f"{out / 'cucumber.json'} ({len(cucumber)} shards)")
     records = [f / "run-record.json" for f in folders if (f / "run-record.json").is_file()]
     if records:
+        # not at import: suite.living_doc is a plugin registered after this one, and pytest rewrites it as it imports it
         from suite.living_doc import RunRecord, write
-        from suite.living_doc import merge as merge_records
+        from suite.living_doc import merge as merge_records  # (the same reason)
 
         record = merge_records([RunRecord.load(p) for p in records], out)
         record.save(out / "run-record.json")

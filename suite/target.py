@@ -25,10 +25,9 @@ from dotenv import dotenv_values
 
 from suite.deviations import Deviation
 from suite.deviations import read as read_deviations
+from suite.paths import ROOT, TARGETS_DIR
 from suite.redaction import Secret
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGETS_DIR = ROOT / "targets"
 DEFAULT_TARGET = "sandbox"
 TARGET_ENV = "SUITE_TARGET"
 DOTENV = Path(os.environ.get("SUITE_DOTENV") or ROOT / ".env")  # another .env: SUITE_DOTENV=path
@@ -64,7 +63,8 @@ class Limits:
     # The longest real-time wait a run accepts on a target without a test clock; a
     # scenario that must wait longer is skipped with that reason (suite/clock.py).
     max_real_wait_seconds: int = 3600
-    # How long a page object waits for an element a person would see (steps/pages/base.py):
+    # How long a page object waits for an element a person would see (steps/pages/base.py),
+    # unless the profile says (the one place this default is written):
     # a page that renders in the browser needs longer than one served whole from loopback.
     page_wait_seconds: float = 5.0
 
@@ -320,7 +320,7 @@ def load(
         raise TargetError(f"target profile {path.name}: brand(s) {', '.join(sorted(both))} offered for both asset types; "
                           "each brand belongs to one")
 
-    page_wait = float(r.get("limits.page_wait_seconds", (int, float), 5.0))
+    page_wait = float(r.get("limits.page_wait_seconds", (int, float), Limits.page_wait_seconds))
     if page_wait <= 0:  # Playwright reads 0 as "wait for ever"
         raise TargetError(f"target profile {path.name}: `limits.page_wait_seconds` must be above 0; see "
                           "targets/staging.example.toml")
@@ -337,7 +337,7 @@ def load(
             requests_per_second=float(r.get("limits.requests_per_second", (int, float))),
             request_timeout_seconds=float(r.get("limits.request_timeout_seconds", (int, float))),
             contract_max_examples=r.get("limits.contract_max_examples", int),
-            max_real_wait_seconds=r.get("limits.max_real_wait_seconds", int, 3600),
+            max_real_wait_seconds=r.get("limits.max_real_wait_seconds", int, Limits.max_real_wait_seconds),
             page_wait_seconds=page_wait,
         ),
         urls=urls,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from steps.clients.clock import time_moves
+from suite.clock import Moves
 from suite.http import describe
 from suite.redaction import Secret, register
 from suite.target import Target
@@ -16,9 +16,10 @@ API_VERSION = "2026-01-29.edison"
 
 
 class NomosClient:
-    def __init__(self, target: Target, http: httpx.Client) -> None:
+    def __init__(self, target: Target, http: httpx.Client, moves: Moves) -> None:
         self._target = target
         self._http = http
+        self.moves = moves  # how often the target's clock moved, as this process knows (suite/clock.py)
         self._token: Secret | None = None
         # When the cached token is to be fetched again: the target's clock moved (by this
         # process or, on a shared clock, by another: suite/clock.py), or its lifetime is
@@ -81,8 +82,8 @@ class NomosClient:
     # -- the happy path, asserted
 
     def access_token(self) -> Secret:
-        if self._token is None or self._moves != time_moves() or time.monotonic() >= self._fresh_until:
-            moves = time_moves()
+        if self._token is None or self._moves != self.moves.count or time.monotonic() >= self._fresh_until:
+            moves = self.moves.count
             response = self.request_token()
             assert response.status_code == 200, f"Nomos refused the client credentials: {describe(response)}"
             body = response.json()

@@ -12,15 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from suite.redaction import redact
-
-# How long an expected element may take to appear: the target profile's
-# `[limits] page_wait_seconds` (steps/common.py sets it for the run).
-EXPECT_TIMEOUT_MS = 5_000
-
-
-def set_page_wait(seconds: float) -> None:
-    global EXPECT_TIMEOUT_MS
-    EXPECT_TIMEOUT_MS = round(seconds * 1000)
+from suite.target import Target
 
 
 # The test ids that tell which page of the flows the browser is on (interfaces.md §1). A
@@ -49,8 +41,10 @@ def language_of(page: Page) -> str:
 class PageObject:
     """Base of the page objects. Subclasses own their test ids; steps call their methods."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, target: Target) -> None:
         self.page = page
+        # How long an expected element may take to appear: the profile's `[limits] page_wait_seconds`.
+        self.wait_ms = round(target.limits.page_wait_seconds * 1000)
 
     def by_test_id(self, test_id: str) -> Locator:
         return self.page.get_by_test_id(test_id)

@@ -20,6 +20,7 @@ from playwright.sync_api import Page, Route
 from steps.pages.base import PageObject
 from steps.pages.static_html import StaticPage
 from suite.http import RequestLedger
+from suite.target import Target
 
 # The form at the test id's element, inside it (a region around the form) or around it,
 # read as the browser would submit it with its first submit button.
@@ -64,8 +65,8 @@ class DirectAnswer:
 class DirectForm(PageObject):
     """One form of the current page, by its test id."""
 
-    def __init__(self, page: Page, form_test_id: str, ledger: RequestLedger) -> None:
-        super().__init__(page)
+    def __init__(self, page: Page, form_test_id: str, ledger: RequestLedger, target: Target) -> None:
+        super().__init__(page, target)
         self.form_test_id = form_test_id
         self.ledger = ledger
 

@@ -14,7 +14,7 @@ from suite.target import Target
 
 class ManufacturerResult(PageObject):
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def is_shown(self) -> bool:

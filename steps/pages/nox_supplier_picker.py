@@ -13,7 +13,7 @@ OPTION = "supplier-option-"
 
 class SupplierPicker(PageObject):
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def open(self, link_url: str) -> SupplierPicker:

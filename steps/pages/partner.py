@@ -10,7 +10,7 @@ from suite.target import PartnerUser, Target
 
 class PartnerSignIn(PageObject):
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def open(self, path: str = "/login") -> PartnerSignIn:
@@ -36,7 +36,7 @@ class PartnerSignIn(PageObject):
 
 class PartnerHome(PageObject):
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def open(self) -> PartnerHome:
@@ -75,7 +75,7 @@ class PartnerPortalEntry(PageObject):
     PATH = "/portal"
 
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def visit(self) -> None:

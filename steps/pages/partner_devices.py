@@ -17,7 +17,7 @@ class PartnerCallback(PageObject):
     deliver data it made itself (a forged or broken callback)."""
 
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
         self.status = 0
 

@@ -29,7 +29,7 @@ class Portal(PageObject):
     HUB_PATH = "/overview"
 
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def open_link(self, link: str) -> None:

@@ -18,7 +18,7 @@ from suite.target import PartnerUser, Target
 
 class SupplierOAuth(PageObject):
     def __init__(self, page: Page, target: Target) -> None:
-        super().__init__(page)
+        super().__init__(page, target)
         self.target = target
 
     def expect_shown(self) -> None:

@@ -30,7 +30,7 @@ TERMS_BRAND = "a brand that asks for its terms"
 @given(parsers.re(rf"{PERSONA} has chosen a brand that asks for its terms"))
 def has_chosen_terms_brand(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
     choose(sup_flow, scenario.browser(), TERMS_BRAND)
-    assert BrandSignIn(scenario.browser()).asks_for_terms(), (
+    assert BrandSignIn(scenario.browser(), scenario.target).asks_for_terms(), (
         f"expected {sup_flow.linking.brand}'s sign-in page to ask for its terms, as the target profile says"
     )
 
@@ -42,8 +42,8 @@ def brand_without_terms(sec: SecurityState, sup_flow: SupplierFlow, scenario: Sc
     page = scenario.browser()
     account = sup_flow.linking.account
     assert account is not None, "no brand was chosen in this scenario"
-    BrandSignIn(page).fill_in(account, accept_terms=False)
-    sec.answer = DirectForm(page, BrandSignIn.FORM, ledger).send()
+    BrandSignIn(page, scenario.target).fill_in(account, accept_terms=False)
+    sec.answer = DirectForm(page, BrandSignIn.FORM, ledger, scenario.target).send()
 
 
 @then("the manufacturer refuses that sign-in and sends her browser nowhere")
@@ -94,7 +94,7 @@ def states_random(sec: SecurityState) -> None:
 
 @then(parsers.re(rf"every brand offered is one the target lists for {DEVICE}"))
 def every_brand_of_type(scenario: Scenario, evidence: Evidence, device: str) -> None:
-    picker = BrandPicker(scenario.browser())
+    picker = BrandPicker(scenario.browser(), scenario.target)
     picker.expect_shown()
     evidence.capture(picker.page, f"every brand offered for {device}")
     asset_type = asset(device)

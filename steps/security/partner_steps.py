@@ -106,7 +106,7 @@ def starts_connecting(sec: SecurityState, scenario: Scenario, browser_watch: Wat
     page = scenario.browser(browser_of(scenario, persona))
     sec.marks[persona] = browser_watch.watch(page, block_foreign=False).mark()
     PartnerHome(page, scenario.target).open().connect("hp")
-    BrandPicker(page).expect_shown()
+    BrandPicker(page, scenario.target).expect_shown()
 
 
 @when(parsers.re(rf"{PERSONA} signs in at the partner's usual brand with its (?P<which>first|second) account in "
@@ -116,8 +116,8 @@ def signs_in_at_usual_brand(sec: SecurityState, scenario: Scenario, browser_watc
     page = scenario.browser(browser_of(scenario, persona))
     brands = scenario.target.brands["hp"]
     account = sec.accounts[persona] = brands.accounts[ACCOUNTS[which]]
-    BrandPicker(page).choose(brands.brand)
-    BrandSignIn(page).sign_in(account)
+    BrandPicker(page, scenario.target).choose(brands.brand)
+    BrandSignIn(page, scenario.target).sign_in(account)
     watch = browser_watch.watch(page, block_foreign=False)
     sec.arrivals[persona] = [Callback(url) for url in watch.navigations(sec.marks.get(persona, 0))
                              if is_callback(url, scenario.target.nox.supplier_redirect_url)]
@@ -167,7 +167,7 @@ def sign_in_page_open(sec: SecurityState, scenario: Scenario, persona: str) -> N
 def sign_in_without_password(sec: SecurityState, scenario: Scenario, ledger: RequestLedger, persona: str) -> None:
     page = scenario.browser(browser_of(scenario, persona))
     PartnerSignIn(page, scenario.target).fill_in(scenario.user(persona), password="")
-    sec.answer = DirectForm(page, PartnerSignIn.FORM, ledger).send()
+    sec.answer = DirectForm(page, PartnerSignIn.FORM, ledger, scenario.target).send()
 
 
 @then("the partner app refuses that sign-in")
@@ -189,7 +189,7 @@ def oauth_without_terms(man_flow: ManufacturerFlow, sec: SecurityState, scenario
     oauth = SupplierOAuth(page, scenario.target)
     oauth.expect_shown()
     oauth.fill_in(scenario.user(persona), accept_terms=False)
-    sec.answer = DirectForm(page, SupplierOAuth.FORM, ledger).send()
+    sec.answer = DirectForm(page, SupplierOAuth.FORM, ledger, scenario.target).send()
 
 
 @then("the partner refuses that sign-in")

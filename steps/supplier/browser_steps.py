@@ -48,7 +48,7 @@ def has_opened_link(sup_flow: SupplierFlow, scenario: Scenario, browser_watch: W
     page = browser(sup_flow, scenario, browser_watch)
     start(sup_flow, nox, scenario.user(persona), asset(device))
     open_link(sup_flow, page)
-    BrandPicker(page).expect_shown()
+    BrandPicker(page, scenario.target).expect_shown()
 
 
 @when(parsers.parse("{persona} opens the link"))
@@ -72,7 +72,7 @@ def picker_was_in(sup_flow: SupplierFlow, language: str) -> None:
 
 @then(parsers.re(r"the manufacturer's sign-in page is in (?P<language>\w+)"))
 def brand_page_in(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence, language: str) -> None:
-    page = BrandSignIn(scenario.browser())
+    page = BrandSignIn(scenario.browser(), scenario.target)
     page.expect_shown(sup_flow.linking.brand)
     evidence.capture(page.page, f"the manufacturer's sign-in page in {language}")
     shown = page.language()
@@ -93,7 +93,7 @@ def asks_partner_to_connect(sup_flow: SupplierFlow, scenario: Scenario, browser_
 
 @then(parsers.re(rf"she is offered the brands that make {DEVICE}"))
 def offered_brands(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence, device: str) -> None:
-    picker = BrandPicker(scenario.browser())
+    picker = BrandPicker(scenario.browser(), scenario.target)
     picker.expect_shown()
     evidence.capture(picker.page, f"the brand picker for {device}")
     brands = sup_flow.brands(asset(device))
@@ -108,16 +108,16 @@ def offered_brands(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidenc
 def no_other_brands(sup_flow: SupplierFlow, scenario: Scenario, others: str) -> None:
     other = asset(others)
     wrong = {sup_flow.brands(other).brand, sup_flow.brands(other).terms_brand, sup_flow.brands(OTHER[other]).other_type_brand}
-    offered = BrandPicker(scenario.browser()).offered()
+    offered = BrandPicker(scenario.browser(), scenario.target).offered()
     shown = [slug for slug in offered if slug in wrong]
     assert not shown, f"expected no brand that makes only {others}, but the brand picker offers {', '.join(shown)}"
 
 
 @then("she sees that manufacturer's sign-in page without choosing a brand")
 def straight_to_brand(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence) -> None:
-    page = BrandSignIn(scenario.browser())
+    page = BrandSignIn(scenario.browser(), scenario.target)
     brand = sup_flow.linking.session.get("brand") or sup_flow.brands().brand
-    if BrandPicker(page.page).is_shown():
+    if BrandPicker(page.page, scenario.target).is_shown():
         raise AssertionError(f"expected {brand}'s sign-in page straight away, but NOX shows its brand picker")
     page.expect_shown(brand)
     evidence.capture(page.page, "straight to the manufacturer's sign-in page")
@@ -159,7 +159,7 @@ def back_with_data(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidenc
 
 @then("the manufacturer refuses the sign-in")
 def manufacturer_refuses(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence) -> None:
-    page = BrandSignIn(scenario.browser())
+    page = BrandSignIn(scenario.browser(), scenario.target)
     if not page.is_shown():
         raise AssertionError(f"expected {sup_flow.linking.brand}'s sign-in page to refuse the sign-in, but {page.describe()}")
     assert page.refusal(), f"expected {sup_flow.linking.brand}'s sign-in page to say why it refused, but it says nothing"
@@ -226,17 +226,18 @@ def graft(sup_flow: SupplierFlow, scenario: Scenario, persona: str) -> None:
     choose(sup_flow, page, USUAL_BRAND)
     assert sup_flow.linking.account is not None
     begin(sup_flow)
-    back = BrandSignIn(page).sign_in_holding_return(sup_flow.linking.account)
-    assert back, f"expected {sup_flow.linking.brand}'s sign-in to send the browser back to NOX, but {BrandSignIn(page).describe()}"
+    brand_sign_in = BrandSignIn(page, scenario.target)
+    back = brand_sign_in.sign_in_holding_return(sup_flow.linking.account)
+    assert back, f"expected {sup_flow.linking.brand}'s sign-in to send the browser back to NOX, but {brand_sign_in.describe()}"
     mine, other = sup_flow.linking.session["link_token"], sup_flow.other["link_token"]
     if mine not in back:
         pytest.skip("the manufacturer's way back to NOX does not name the link session, so it cannot be sent for another")
-    SessionRefused(page).go(back.replace(mine, other))
+    SessionRefused(page, scenario.target).go(back.replace(mine, other))
 
 
 @then(parsers.re(r"NOX refuses the link as (?P<reason>expired|invalid|completed)"))
 def nox_refuses_link(scenario: Scenario, evidence: Evidence, reason: str) -> None:
-    refused = SessionRefused(scenario.browser())
+    refused = SessionRefused(scenario.browser(), scenario.target)
     refused.expect_reason(reason)
     evidence.capture(refused.page, f"NOX refuses the link as {reason}")
 
@@ -295,7 +296,7 @@ def only_second_device(sup_flow: SupplierFlow) -> None:
 def devices_replaced(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence) -> None:
     first, second = (linking.account for linking in sup_flow.linkings[-2:])
     assert first is not None and second is not None
-    devices = PartnerDevices(scenario.browser())
+    devices = PartnerDevices(scenario.browser(), scenario.target)
     listed = [device for device, _ in devices.listed()]
     evidence.capture(devices.page, "her devices after linking again")
     assert second.device_id in listed, (
@@ -365,7 +366,7 @@ def nothing_stored(sup_flow: SupplierFlow, scenario: Scenario, run: Run, clock: 
              "brand": sup_flow.target.brands["pv"].terms_brand, "device_ids": [run.unique("probe-device")]}
     page = scenario.browser()
     PartnerCallback(page, sup_flow.target).deliver(encode(probe))
-    devices = PartnerDevices(page)
+    devices = PartnerDevices(page, scenario.target)
     if not devices.is_shown():
         raise AssertionError(
             f"expected the partner app to show {persona}'s devices after a valid callback, but {devices.describe()}"

@@ -15,13 +15,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 
-SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "nox-callback-payload.schema.json"
+from suite.paths import SCHEMAS_DIR
+
+SCHEMA = SCHEMAS_DIR / "nox-callback-payload.schema.json"
 BASE64URL_UNPADDED = re.compile(r"[A-Za-z0-9_-]+")
 
 

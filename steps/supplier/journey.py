@@ -124,32 +124,32 @@ def begin(flow: SupplierFlow) -> None:
 
 def open_link(flow: SupplierFlow, page: Page, link_url: str | None = None) -> None:
     begin(flow)
-    BrandPicker(page).open(link_url or flow.linking.session["link_url"])
+    BrandPicker(page, flow.target).open(link_url or flow.linking.session["link_url"])
 
 
 def choose(flow: SupplierFlow, page: Page, which: str) -> None:
     """Choose the brand the feature names on NOX's brand picker."""
     linking = flow.linking
     linking.brand, linking.account = brand_choice(which, flow.brands())
-    picker = BrandPicker(page)
+    picker = BrandPicker(page, flow.target)
     picker.expect_shown()
     flow.picker_language = picker.language()
     picker.choose(linking.brand)
-    BrandSignIn(page).expect_shown(linking.brand)
+    BrandSignIn(page, flow.target).expect_shown(linking.brand)
 
 
 def sign_in_at_brand(flow: SupplierFlow, page: Page, *, password: str | None = None, accept_terms: bool = True) -> None:
     linking = flow.linking
     assert linking.account is not None, "no brand was chosen in this scenario"
-    BrandSignIn(page).sign_in(linking.account, password=password, accept_terms=accept_terms)
+    BrandSignIn(page, flow.target).sign_in(linking.account, password=password, accept_terms=accept_terms)
 
 
 def expect_back_with_data(flow: SupplierFlow, page: Page) -> Callback:
     """The browser went back to the partner's callback with link data; returns that arrival."""
     arrivals = flow.callbacks()
     if not arrivals:
-        refusal = SessionRefused(page).reason()
-        said = f"NOX refused the link as {refusal}" if refusal else BrandSignIn(page).describe()
+        refusal = SessionRefused(page, flow.target).reason()
+        said = f"NOX refused the link as {refusal}" if refusal else BrandSignIn(page, flow.target).describe()
         raise AssertionError(f"expected the browser back at the partner's callback with the link data, but {said}")
     with_data = [arrival for arrival in arrivals if arrival.data is not None]
     assert with_data, "expected the browser back at the partner's callback with link data, but it arrived without `data`"
@@ -182,7 +182,7 @@ def expect_devices(flow: SupplierFlow, scenario: Scenario, evidence: Evidence | 
     the devices in the link data, shown with that brand; returns that brand's devices."""
     linking = flow.linking
     sent = link_data(flow, scenario).payload()["device_ids"]
-    devices = PartnerDevices(scenario.browser())
+    devices = PartnerDevices(scenario.browser(), flow.target)
     if not devices.is_shown():
         raise AssertionError(f"expected the partner app to show her devices, but {devices.describe()}")
     if evidence is not None:

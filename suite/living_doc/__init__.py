@@ -32,12 +32,13 @@ from pathlib import Path
 
 import pytest
 
-from suite.evidence import REPORTS_DIR
+from suite.keys import target_or_none
 from suite.living_doc import history
 from suite.living_doc.collect import Collector, run_facts
 from suite.living_doc.record import RunRecord, merge
 from suite.living_doc.render import render
 from suite.living_doc.status import requirement_statuses
+from suite.paths import REPORTS_DIR
 from suite.requirements import catalog
 
 __all__ = ["RunRecord", "merge", "render", "write"]
@@ -94,10 +95,8 @@ class LivingDoc:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.active() or self.out is None:
             return
-        from suite.plugin import TARGET_KEY
-
         began = time.perf_counter()
-        target = self.config.stash.get(TARGET_KEY, None)
+        target = target_or_none(self.config)
         record = RunRecord(run=run_facts(self.config, target, self.started, time.time()),
                            tests=self.collector.records(), base=REPORTS_DIR)
         record.save(option_path(self.config.getoption("--run-record")) or self.out.parent / "run-record.json")
@@ -110,5 +109,6 @@ class LivingDoc:
             terminalreporter.write_sep("-", f"living documentation: {self.out} (written in {self.render_seconds:.2f}s)")
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def configure(config: pytest.Config) -> None:
+    """Called by suite/entry.py."""
     config.pluginmanager.register(LivingDoc(config), "energy-suite-living-doc")

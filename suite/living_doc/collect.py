@@ -10,13 +10,16 @@ only its last attempt, and remembers how the first one failed.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from pytest_bdd.reporting import test_report_context_registry
 
-from suite.living_doc.record import SEVERITY, TestRecord
+from suite.compat import report_context
+from suite.keys import settings
+from suite.living_doc.record import SEVERITY, TestRecord, code_version
 from suite.redaction import redact
 from suite.requirements import TAG
 
@@ -82,10 +85,7 @@ class Collector:
                     kind.append(str(path))
 
     def _scenario(self, test: TestRecord, report: pytest.TestReport) -> None:
-        try:
-            context = test_report_context_registry.get(report)
-        except TypeError:  # subtest reports (Schemathesis' from_fixture) are not hashable
-            context = None
+        context = report_context(report)  # None for subtest reports (Schemathesis' from_fixture)
         if context is None:
             if not test.flow:
                 parts = report.nodeid.split("::")[0].split("/")
@@ -132,22 +132,14 @@ class Collector:
 
 def run_facts(config: pytest.Config, target: Any, started: float, finished: float) -> dict[str, Any]:
     """What the record says about the run as a whole."""
-    from suite.living_doc.record import code_version
-
     hosts = {}
     if target is not None and not target.embedded:
-        from urllib.parse import urlsplit
-
         hosts = {name: urlsplit(getattr(target.urls, key)).netloc for name, key in (
             ("the partner app", "partner_app"), ("Nomos", "nomos_api"), ("the Nomos portal", "nomos_portal"),
             ("NOX", "nox"))}
     seed = None
-    try:
-        from suite.contract import settings
-
+    with contextlib.suppress(KeyError, AttributeError):  # the contract tests' plugin is not loaded
         seed = settings(config).seed
-    except (ImportError, KeyError, AttributeError):
-        pass
     selection = " ".join(filter(None, (
         f"-m {config.option.markexpr!r}" if getattr(config.option, "markexpr", "") else "",
         f"-k {config.option.keyword!r}" if getattr(config.option, "keyword", "") else "",

@@ -11,8 +11,8 @@ from pathlib import Path
 from pytest_bdd.parser import Feature, FeatureParser, ScenarioTemplate
 from pytest_bdd.scenario import make_python_name
 
-ROOT = Path(__file__).resolve().parents[2]
-FEATURES_DIR = ROOT / "features"
+from suite.paths import FEATURES_DIR
+
 FLOW_LINE = re.compile(r"^#\s+(?P<src>[^:#]+?)\s*->\s*(?P<dst>[^:]+?)\s*:\s*(?P<msg>.+?)\s*$")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,4 @@ def strip(history: list[Entry], target: str, tag: str, now: Status, code: str) -
 
 
 def _date(epoch: float) -> str:
-    import time
-
     return time.strftime("%d %b %H:%M", time.gmtime(epoch))

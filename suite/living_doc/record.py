@@ -33,8 +33,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from suite.paths import ROOT
+
 FORMAT = "energy-suite/run-record/1"
-ROOT = Path(__file__).resolve().parents[2]
 # The worse outcome wins when one test is reported twice (subtests, merged shards).
 SEVERITY = ("failed", "xpassed", "passed", "xfailed", "skipped", "pending")
 

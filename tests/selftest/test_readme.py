@@ -1,5 +1,5 @@
-"""The README is executable: every command in its shell code blocks runs here and must
-not fail.
+"""The README is executable: every command in its shell code blocks, and in those of the
+design pages it links (docs/*.md), runs here and must not fail.
 
 How each is run (a real run of most would take minutes, and the selftest is one of them):
 - the suite and the selftest (`scripts/suite`, `scripts/selftest`, `python scripts/run.py
@@ -51,7 +51,12 @@ def readme_commands(text: str) -> list[str]:
     return [line for line in lines if shlex.split(line, comments=True)]
 
 
-COMMANDS = readme_commands(README.read_text())
+def design_pages(text: str) -> list[Path]:
+    """The pages of docs/ the README links, in the order it links them."""
+    return [ROOT / "docs" / name for name in dict.fromkeys(re.findall(r"\]\(docs/([\w-]+\.md)\)", text))]
+
+
+COMMANDS = readme_commands(README.read_text() + "".join(p.read_text() for p in design_pages(README.read_text())))
 
 
 def argv_of(line: str) -> list[str]:

@@ -69,7 +69,17 @@ STEPS = '''
 import os
 from pathlib import Path
 
+import pytest
 from pytest_bdd import given, then
+
+from suite import reporting, rerun
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """What suite/entry.py does for these two parts (-p loads their other hooks)."""
+    reporting.configure(config)
+    rerun.configure(config)
 
 
 def first_attempt_fails(name):

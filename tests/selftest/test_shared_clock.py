@@ -20,10 +20,9 @@ import httpx
 import pytest
 
 from sandbox.seed import SECRET_ENV
-from steps.clients import clock as clock_client
 from steps.clients.nomos import NomosClient
 from suite import clock
-from suite.clock import ClockLock, TimeKeeper
+from suite.clock import ClockLock, Moves, TimeKeeper
 from suite.target import ROOT, load
 
 REMOTE = ROOT / "targets" / "sandbox-remote.toml"
@@ -177,14 +176,14 @@ class FakeNomos:
 def fake() -> tuple[FakeNomos, NomosClient]:
     nomos = FakeNomos()
     http = httpx.Client(base_url="http://nomos.test", transport=httpx.MockTransport(nomos))
-    return nomos, NomosClient(load("sandbox"), http)
+    return nomos, NomosClient(load("sandbox"), http, Moves())
 
 
 def test_a_cached_token_is_fetched_again_after_the_clock_moved_elsewhere(fake: tuple[FakeNomos, NomosClient]) -> None:
     nomos, client = fake
     first = client.access_token().reveal()
     assert client.access_token().reveal() == first and nomos.tokens == 1, "the token is not cached"
-    clock_client.moved_elsewhere(clock_client.time_moves() + 1)  # another worker moved the shared clock
+    client.moves.moved_elsewhere(client.moves.count + 1)  # another worker moved the shared clock
     assert client.access_token().reveal() != first and nomos.tokens == 2
 
 
