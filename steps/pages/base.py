@@ -14,7 +14,6 @@ from playwright.sync_api import Locator, Page
 from suite.redaction import redact
 from suite.target import Target
 
-
 # The test ids that tell which page of the flows the browser is on (interfaces.md §1). A
 # page may be built by a script after load, so whether an element is on a page is asked
 # once the page shows one of these: before that, "not there" only means "not yet".
@@ -60,11 +59,6 @@ class PageObject:
 
     def language(self) -> str:
         return language_of(self.page)
-
-    @property
-    def wait_ms(self) -> int:
-        """How long an expected element may take to appear, in milliseconds."""
-        return EXPECT_TIMEOUT_MS
 
     def sees(self, test_id: str) -> bool:
         """The element is shown, once the page shows what page it is (a landmark, or the
