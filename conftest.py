@@ -4,6 +4,9 @@ embedded sandbox in sandbox/."""
 
 pytest_plugins = [
     # the harness (suite.shard first: it shares the profile's limits out before suite.budget reads them)
+    # suite.plan before suite.shard: pluggy calls trylast hooks registered earlier later, so --fit-budget
+    # plans the whole selection and then the shard takes its part of the plan
+    "suite.plan",
     "suite.shard",
     "suite.plugin",
     "suite.clock",
@@ -16,6 +19,7 @@ pytest_plugins = [
     "suite.rerun",
     "suite.matrix",
     "suite.contract",
+    "suite.selection",  # the header's first line, -m typos, an empty selection
     # the step definitions
     "steps.common",
     "steps.sso",
