@@ -185,6 +185,17 @@ def chosen(option: str | None, env: Mapping[str, str] | None = None) -> str:
     return option or (environment() if env is None else env).get(TARGET_ENV) or DEFAULT_TARGET
 
 
+def chosen_from(option: str | None, env: Mapping[str, str] | None = None, dotenv: Path = DOTENV) -> str:
+    """Where :func:`chosen` found the profile: ``--target``, ``$SUITE_TARGET``, ``.env`` or the default."""
+    if option:
+        return "--target"
+    if (os.environ if env is None else env).get(TARGET_ENV):
+        return f"${TARGET_ENV}"
+    if dotenv_values(dotenv).get(TARGET_ENV):
+        return f"{TARGET_ENV} in {dotenv.name}"
+    return "the default"
+
+
 class _Reader:
     """Reads one profile, naming the file and the key in every complaint."""
 

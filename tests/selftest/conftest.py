@@ -63,6 +63,7 @@ SLOW_MODULES = frozenset({
     "test_living_doc", "test_living_doc_evidence", "test_living_doc_render", "test_readme",
     "test_real_time_waits", "test_remote_target", "test_request_budget", "test_rerun",
     "test_secret_scan", "test_shards", "test_target_profiles", "test_variant",
+    "test_selection", "test_short_failures", "test_nightly_week", "test_nightly_report",
 })
 
 
