@@ -20,6 +20,7 @@ pytest_plugins = [
     "suite.matrix",
     "suite.contract",
     "suite.selection",  # the header's first line, -m typos, an empty selection
+    "suite.failures",  # a failed scenario: its sentence, step, picture and trace first
     # the step definitions
     "steps.common",
     "steps.sso",
