@@ -52,7 +52,27 @@ def write(record: RunRecord, out: Path, history_path: Path | None = None, append
     tmp.write_text(render(record, entries, out), encoding="utf-8")
     tmp.replace(out)  # never half-written
     if history_path is not None and append:
-        history.append(history_path, history.entry_of(record, requirement_statuses(record.tests, catalog())))
+        add_to_history(record, history_path)
+
+
+def add_to_history(record: RunRecord, history_path: Path) -> None:
+    history.append(history_path, history.entry_of(record, requirement_statuses(record.tests, catalog())))
+
+
+def replace_all(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary one beside it, then rename each into place."""
+    temporary = {}
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            temporary[path] = tmp
+        for path, tmp in temporary.items():
+            tmp.replace(path)
+    finally:
+        for tmp in temporary.values():
+            tmp.unlink(missing_ok=True)
 
 
 def option_path(value: str | None) -> Path | None:
