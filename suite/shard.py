@@ -241,8 +241,12 @@ def merge(folders: Sequence[Path], out: Path, history: Path | None = None) -> li
     replace_all(files)
     if record is not None and history is not None:
         from suite.living_doc import add_to_history
+        from suite.living_doc.proof import enters_history
 
-        add_to_history(record, history)
+        if enters_history(record.run):  # a partial selection's run does not enter the nightly's history
+            add_to_history(record, history)
+        else:
+            written.append(f"not added to {history}: a partial selection ({record.run.get('selection')}) or sandbox faults")
     return written
 
 

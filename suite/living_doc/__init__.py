@@ -35,6 +35,7 @@ import pytest
 from suite.evidence import REPORTS_DIR
 from suite.living_doc import history
 from suite.living_doc.collect import Collector, run_facts
+from suite.living_doc.proof import enters_history
 from suite.living_doc.record import RunRecord, merge
 from suite.living_doc.render import render
 from suite.living_doc.status import requirement_statuses
@@ -42,6 +43,7 @@ from suite.requirements import catalog
 
 __all__ = ["RunRecord", "merge", "render", "write"]
 HISTORY_ENV = "SUITE_HISTORY"
+DEFAULT_DOC = REPORTS_DIR / "living-documentation.html"
 
 
 def write(record: RunRecord, out: Path, history_path: Path | None = None, append: bool = True) -> None:
@@ -81,7 +83,7 @@ def option_path(value: str | None) -> Path | None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("energy-suite")
-    group.addoption("--living-doc", default=str(REPORTS_DIR / "living-documentation.html"), metavar="PATH",
+    group.addoption("--living-doc", default=str(DEFAULT_DOC), metavar="PATH",
                     help="where to write the living documentation (HTML); 'none' to skip it, its record and history")
     group.addoption("--run-record", default=None, metavar="PATH",
                     help="where to write the run's machine-readable record (default: run-record.json beside the document)")
@@ -99,7 +101,13 @@ class LivingDoc:
 
     @property
     def out(self) -> Path | None:
-        return option_path(self.config.getoption("--living-doc"))
+        """The document; a partial selection's default one is its own (suite/living_doc/proof.py)."""
+        from suite.living_doc.proof import PARTIAL_DIR, partial
+
+        chosen = option_path(self.config.getoption("--living-doc"))
+        if chosen == DEFAULT_DOC and partial(self.config):
+            return DEFAULT_DOC.parent / PARTIAL_DIR / DEFAULT_DOC.name
+        return chosen
 
     def active(self) -> bool:
         """Only the controller of a run of the features or contract tests writes a document."""
@@ -121,8 +129,9 @@ class LivingDoc:
         record = RunRecord(run=run_facts(self.config, target, self.started, time.time()),
                            tests=self.collector.records(), base=REPORTS_DIR)
         record.save(option_path(self.config.getoption("--run-record")) or self.out.parent / "run-record.json")
-        chosen = self.config.getoption("--history") or os.environ.get(HISTORY_ENV) or str(self.out.parent / "history.jsonl")
-        write(record, self.out, option_path(chosen), append=not record.run.get("faults"))
+        beside = Path(self.config.getoption("--living-doc")).parent / "history.jsonl"  # the chosen document's folder
+        chosen = self.config.getoption("--history") or os.environ.get(HISTORY_ENV) or str(beside)
+        write(record, self.out, option_path(chosen), append=enters_history(record.run))
         self.render_seconds = time.perf_counter() - began
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
