@@ -105,7 +105,8 @@ class LivingDoc:
         from suite.living_doc.proof import PARTIAL_DIR, partial
 
         chosen = option_path(self.config.getoption("--living-doc"))
-        if chosen == DEFAULT_DOC and partial(self.config):
+        given = any(str(a).startswith("--living-doc") for a in self.config.invocation_params.args)
+        if not given and chosen == DEFAULT_DOC and partial(self.config):
             return DEFAULT_DOC.parent / PARTIAL_DIR / DEFAULT_DOC.name
         return chosen
 
