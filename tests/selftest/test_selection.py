@@ -68,3 +68,17 @@ def test_the_headers_first_line_names_target_source_browser_and_budget(tmp_path:
     first = header[header.index(next(h for h in header if h.startswith("platform"))) + 1]
     assert first.startswith("target: sandbox-other (targets/sandbox-other.toml, chosen by SUITE_TARGET in .env)"), first
     assert "browser: chromium, headless" in first and "request budget: " in first
+
+
+def test_a_partial_selection_writes_its_own_document_and_leaves_the_history(tmp_path: Path) -> None:
+    """A `-k` run on a laptop never changes what the nightly compares with (issue 22)."""
+    reports = tmp_path / "reports"
+    base = {k: v for k, v in os.environ.items() if k not in ("SUITE_TARGET", "PYTEST_ADDOPTS", "SUITE_HISTORY")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-k",
+                           "test_the_partner_backend_mints_a_magic_link_with_an_access_token_it_got_serverside"],
+                          cwd=ROOT, env={**base, "SUITE_REPORTS_DIR": str(reports)}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-1000:]
+    assert (reports / "partial" / "living-documentation.html").is_file() and (reports / "partial" / "run-record.json").is_file()
+    assert not (reports / "living-documentation.html").exists() and not (reports / "history.jsonl").exists()
+    assert not (reports / "partial" / "history.jsonl").exists()
