@@ -4,6 +4,9 @@ embedded sandbox in sandbox/."""
 
 pytest_plugins = [
     # the harness's parts (their setup order is written out in suite/entry.py)
+    # suite.plan before suite.shard: pluggy calls trylast hooks registered earlier later, so --fit-budget
+    # plans the whole selection and then the shard takes its part of the plan
+    "suite.plan",
     "suite.shard",
     "suite.plugin",
     "suite.clock",
@@ -16,6 +19,8 @@ pytest_plugins = [
     "suite.rerun",
     "suite.matrix",
     "suite.contract",
+    "suite.selection",  # the header's first line, -m typos, an empty selection
+    "suite.failures",  # a failed scenario: its sentence, step, picture and trace first
     "suite.entry",  # the one pytest_configure: after the parts, so pytest imports each part first
     # the API clients' fixtures, then the step definitions
     "steps.clients.fixtures",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 import suite.living_doc as living_doc
-from suite import browser, budget, clock, contract, matrix, plugin, reporting, rerun, shard
+from suite import browser, budget, clock, contract, matrix, plugin, reporting, rerun, selection, shard
 
 
 @pytest.hookimpl(trylast=True)
@@ -28,3 +28,4 @@ def pytest_configure(config: pytest.Config) -> None:
     rerun.configure(config)  # keep rerun attempts out of JUnit
     matrix.configure(config)  # --fault-matrix: record what each fault turned red
     living_doc.configure(config)  # the living document's collector
+    selection.configure(config)  # a -m naming no known tag, flow or requirement: refused in one line

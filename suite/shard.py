@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import json
 import re
 import sys
@@ -205,29 +206,48 @@ def merge_cucumber(paths: Sequence[Path]) -> list[dict[str, object]]:
 
 
 def merge(folders: Sequence[Path], out: Path, history: Path | None = None) -> list[str]:
-    """Merge the shards' reports found in ``folders`` into ``out``; what was written."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Merge the shards' reports found in ``folders`` into ``out``; what was written.
+
+    Everything is read, merged and rendered before anything is written; then each file is
+    written beside its place and renamed into it, so a failure leaves ``out`` as it was."""
+    files: dict[Path, bytes] = {}
     written = []
     junit = [f / "junit.xml" for f in folders if (f / "junit.xml").is_file()]
     if junit:
         tree = ET.ElementTree(merge_junit(junit))
         ET.indent(tree)
-        tree.write(out / "junit.xml", encoding="utf-8", xml_declaration=True)
+        buffer = io.BytesIO()
+        tree.write(buffer, encoding="utf-8", xml_declaration=True)
+        files[out / "junit.xml"] = buffer.getvalue()
         written.append(f"{out / 'junit.xml'} ({len(junit)} shards)")
     cucumber = [f / "cucumber.json" for f in folders if (f / "cucumber.json").is_file()]
     if cucumber:
-        (out / "cucumber.json").write_text(json.dumps(merge_cucumber(cucumber), indent=1), encoding="utf-8")
+        files[out / "cucumber.json"] = json.dumps(merge_cucumber(cucumber), indent=1).encode()
         written.append(f"{out / 'cucumber.json'} ({len(cucumber)} shards)")
     records = [f / "run-record.json" for f in folders if (f / "run-record.json").is_file()]
+    record = None
     if records:
         # not at import: suite.living_doc is a plugin registered after this one, and pytest rewrites it as it imports it
-        from suite.living_doc import RunRecord, write
+        from suite.living_doc import RunRecord, render
+        from suite.living_doc import history as hist  # (the same reason)
         from suite.living_doc import merge as merge_records  # (the same reason)
 
         record = merge_records([RunRecord.load(p) for p in records], out)
-        record.save(out / "run-record.json")
-        write(record, out / "living-documentation.html", history, append=history is not None)
-        written.append(f"{out / 'living-documentation.html'} and {out / 'run-record.json'} ({len(records)} shards)")
+        document = out / "living-documentation.html"
+        files[out / "run-record.json"] = json.dumps(record.to_dict(out), indent=1).encode()
+        files[document] = render(record, hist.load(history), document).encode()
+        written.append(f"{document} and {out / 'run-record.json'} ({len(records)} shards)")
+    from suite.living_doc import replace_all  # (the same reason)
+
+    replace_all(files)
+    if record is not None and history is not None:
+        from suite.living_doc import add_to_history  # (the same reason)
+        from suite.living_doc.proof import enters_history  # (the same reason)
+
+        if enters_history(record.run):  # a partial selection's run does not enter the nightly's history
+            add_to_history(record, history)
+        else:
+            written.append(f"not added to {history}: a partial selection ({record.run.get('selection')}) or sandbox faults")
     return written
 
 
@@ -245,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         written = merge(args.folders, args.output, args.history)
-    except (ValueError, ET.ParseError, json.JSONDecodeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, ET.ParseError, OSError) as exc:  # json.JSONDecodeError is a ValueError
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 2
     if not written:
         print("error: the folders hold no junit.xml, cucumber.json or run-record.json to merge", file=sys.stderr)

@@ -136,6 +136,8 @@ class Target:
     link_session_lifetime: int = 600
     sign_in_window: int = 900
     deviations: tuple[Deviation, ...] = ()  # known vendor deviations accepted for now (suite/deviations.py)
+    # [nightly] proof_window_nights: the living document's verdict counts the requirements proved within these nights
+    proof_window_nights: int = 7
 
     @property
     def has_clock(self) -> bool:
@@ -183,6 +185,17 @@ def chosen(option: str | None, env: Mapping[str, str] | None = None) -> str:
     """The profile a run uses: ``--target``, else ``SUITE_TARGET`` (the environment, then
     ``.env``), else the embedded sandbox."""
     return option or (environment() if env is None else env).get(TARGET_ENV) or DEFAULT_TARGET
+
+
+def chosen_from(option: str | None, env: Mapping[str, str] | None = None, dotenv: Path = DOTENV) -> str:
+    """Where :func:`chosen` found the profile: ``--target``, ``$SUITE_TARGET``, ``.env`` or the default."""
+    if option:
+        return "--target"
+    if (os.environ if env is None else env).get(TARGET_ENV):
+        return f"${TARGET_ENV}"
+    if dotenv_values(dotenv).get(TARGET_ENV):
+        return f"{TARGET_ENV} in {dotenv.name}"
+    return "the default"
 
 
 class _Reader:
@@ -324,6 +337,10 @@ def load(
     if page_wait <= 0:  # Playwright reads 0 as "wait for ever"
         raise TargetError(f"target profile {path.name}: `limits.page_wait_seconds` must be above 0; see "
                           "targets/staging.example.toml")
+    window = r.get("nightly.proof_window_nights", int, 7)
+    if window < 1:
+        raise TargetError(f"target profile {path.name}: `nightly.proof_window_nights` must be 1 or more; see "
+                          "targets/staging.example.toml")
     target = Target(
         name=r.get("target.name"),
         description=r.get("target.description", str, ""),
@@ -358,6 +375,7 @@ def load(
         link_session_lifetime=r.get("target.link_session_lifetime_seconds", int, 600),
         sign_in_window=r.get("target.sign_in_window_seconds", int, 900),
         deviations=r.deviations(),
+        proof_window_nights=window,
     )
     if r.missing:
         raise TargetError(

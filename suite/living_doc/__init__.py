@@ -35,6 +35,7 @@ import pytest
 from suite.keys import target_or_none
 from suite.living_doc import history
 from suite.living_doc.collect import Collector, run_facts
+from suite.living_doc.proof import enters_history
 from suite.living_doc.record import RunRecord, merge
 from suite.living_doc.render import render
 from suite.living_doc.status import requirement_statuses
@@ -43,6 +44,7 @@ from suite.requirements import catalog
 
 __all__ = ["RunRecord", "merge", "render", "write"]
 HISTORY_ENV = "SUITE_HISTORY"
+DEFAULT_DOC = REPORTS_DIR / "living-documentation.html"
 
 
 def write(record: RunRecord, out: Path, history_path: Path | None = None, append: bool = True) -> None:
@@ -53,7 +55,27 @@ def write(record: RunRecord, out: Path, history_path: Path | None = None, append
     tmp.write_text(render(record, entries, out), encoding="utf-8")
     tmp.replace(out)  # never half-written
     if history_path is not None and append:
-        history.append(history_path, history.entry_of(record, requirement_statuses(record.tests, catalog())))
+        add_to_history(record, history_path)
+
+
+def add_to_history(record: RunRecord, history_path: Path) -> None:
+    history.append(history_path, history.entry_of(record, requirement_statuses(record.tests, catalog())))
+
+
+def replace_all(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary one beside it, then rename each into place."""
+    temporary = {}
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            temporary[path] = tmp
+        for path, tmp in temporary.items():
+            tmp.replace(path)
+    finally:
+        for tmp in temporary.values():
+            tmp.unlink(missing_ok=True)
 
 
 def option_path(value: str | None) -> Path | None:
@@ -62,7 +84,7 @@ def option_path(value: str | None) -> Path | None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("energy-suite")
-    group.addoption("--living-doc", default=str(REPORTS_DIR / "living-documentation.html"), metavar="PATH",
+    group.addoption("--living-doc", default=str(DEFAULT_DOC), metavar="PATH",
                     help="where to write the living documentation (HTML); 'none' to skip it, its record and history")
     group.addoption("--run-record", default=None, metavar="PATH",
                     help="where to write the run's machine-readable record (default: run-record.json beside the document)")
@@ -80,7 +102,14 @@ class LivingDoc:
 
     @property
     def out(self) -> Path | None:
-        return option_path(self.config.getoption("--living-doc"))
+        """The document; a partial selection's default one is its own (suite/living_doc/proof.py)."""
+        from suite.living_doc.proof import PARTIAL_DIR, partial
+
+        chosen = option_path(self.config.getoption("--living-doc"))
+        given = any(str(a).startswith("--living-doc") for a in self.config.invocation_params.args)
+        if not given and chosen == DEFAULT_DOC and partial(self.config):
+            return DEFAULT_DOC.parent / PARTIAL_DIR / DEFAULT_DOC.name
+        return chosen
 
     def active(self) -> bool:
         """Only the controller of a run of the features or contract tests writes a document."""
@@ -100,8 +129,9 @@ class LivingDoc:
         record = RunRecord(run=run_facts(self.config, target, self.started, time.time()),
                            tests=self.collector.records(), base=REPORTS_DIR)
         record.save(option_path(self.config.getoption("--run-record")) or self.out.parent / "run-record.json")
-        chosen = self.config.getoption("--history") or os.environ.get(HISTORY_ENV) or str(self.out.parent / "history.jsonl")
-        write(record, self.out, option_path(chosen), append=not record.run.get("faults"))
+        beside = Path(self.config.getoption("--living-doc")).parent / "history.jsonl"  # the chosen document's folder
+        chosen = self.config.getoption("--history") or os.environ.get(HISTORY_ENV) or str(beside)
+        write(record, self.out, option_path(chosen), append=enters_history(record.run))
         self.render_seconds = time.perf_counter() - began
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:

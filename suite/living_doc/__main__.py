@@ -12,11 +12,12 @@ The history is read when given, and the run is added to it only with ``--append`
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
-from suite.living_doc import write
+from suite.living_doc import add_to_history, history, render, replace_all
 from suite.living_doc.record import RunRecord, merge
 
 
@@ -31,16 +32,19 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--history", type=Path, default=None, help="history file to read (no history when omitted)")
         command.add_argument("--append", action="store_true", help="add this run to the history file")
     args = parser.parse_args(argv)
+    began = time.perf_counter()
     try:
         records = [RunRecord.load(path) for path in args.records]
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        record = merge(records, args.output.parent) if len(records) > 1 else records[0]
+        files = {args.output: render(record, history.load(args.history), args.output).encode()}
+        if args.record is not None:
+            files[args.record] = json.dumps(record.to_dict(args.record.parent), indent=1).encode()
+        replace_all(files)  # everything rendered first: a failure leaves no file half-made
+        if args.append and args.history is not None:
+            add_to_history(record, args.history)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}; nothing was written", file=sys.stderr)
         return 2
-    record = merge(records, args.output.parent) if len(records) > 1 else records[0]
-    began = time.perf_counter()
-    if args.record is not None:
-        record.save(args.record)
-    write(record, args.output, args.history, append=args.append)
     print(f"living documentation: {args.output} ({len(record.tests)} tests from {len(records)} "
           f"record{'s' if len(records) != 1 else ''}, written in {time.perf_counter() - began:.2f}s)")
     return 0

@@ -151,4 +151,15 @@ def run_facts(config: pytest.Config, target: Any, started: float, finished: floa
                    "embedded": bool(getattr(target, "embedded", False)), "hosts": hosts},
         "seed": seed, "selection": selection, "faults": list(getattr(target, "sandbox_faults", ()) or ()),
         "workers": getattr(config.option, "numprocesses", None) or 1, "shards": 1,
+        **nightly_facts(config, target, started),
     }
+
+
+def nightly_facts(config: pytest.Config, target: Any, started: float) -> dict[str, Any]:
+    """The plan the run followed, its label and link, whether it was a partial selection,
+    and the target's proof window (suite/living_doc/proof.py)."""
+    from suite.living_doc.proof import partial, run_label, run_url
+    from suite.plan import facts_of
+
+    facts = {"proof_window_nights": getattr(target, "proof_window_nights", 7)} if target is not None else {}
+    return {"plan": facts_of(config), "run": run_label(started), "url": run_url(), "partial": partial(config), **facts}

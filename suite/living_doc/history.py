@@ -42,6 +42,7 @@ class Entry:
     selection: str = ""
     requirements: dict[str, str] = field(default_factory=dict)
     tests: dict[str, str] = field(default_factory=dict)
+    run: str = ""  # which run: "staging #42" in CI, else its start and commit (suite/living_doc/proof.py)
 
 
 def load(path: Path | None) -> list[Entry]:
@@ -64,7 +65,7 @@ def entry_of(record: RunRecord, statuses: dict[str, Status]) -> Entry:
         code=str(run.get("code", "")), target=str(run.get("target", {}).get("name", "")),
         selection=str(run.get("selection") or ""),
         requirements={tag: s.code for tag, s in statuses.items() if s.key != "notrun"},
-        tests={key(t.nodeid): test_key(t) for t in record.tests},
+        tests={key(t.nodeid): test_key(t) for t in record.tests}, run=str(run.get("run") or ""),
     )
 
 

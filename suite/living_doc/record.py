@@ -9,7 +9,8 @@ Format (``"format": "energy-suite/run-record/1"``)::
 
     run:   started, finished (epoch seconds), commit, code (commit + a hash of local
            changes), dirty, target {name, description, embedded, hosts}, seed,
-           selection, faults, workers, shards
+           selection, faults, workers, shards; the nightly's: plan (suite/plan.py facts or
+           null), run (its label), url, partial, proof_window_nights
     tests: one per node id: outcome (passed | failed | skipped | pending | xfailed |
            xpassed), reason, message, duration, requirements, flow, scenario,
            example {column: value}, ran_steps / failed_steps (feature line numbers),
@@ -189,6 +190,12 @@ def merge(records: list[RunRecord], base: Path) -> RunRecord:
         "faults": sorted({f for r in runs for f in r.get("faults", [])}),
         "workers": sum(int(r.get("workers") or 1) for r in runs),
         "shards": sum(int(r.get("shards") or 1) for r in runs),
+        # the nightly's (suite/living_doc/proof.py): every shard followed the same plan
+        "plan": same("plan") if not isinstance(same("plan"), list) else runs[0].get("plan"),
+        "run": same("run") if isinstance(same("run"), str) else runs[0].get("run", ""),
+        "url": same("url") if isinstance(same("url"), str) else runs[0].get("url", ""),
+        "partial": any(r.get("partial") for r in runs),
+        "proof_window_nights": max(int(r.get("proof_window_nights") or 7) for r in runs),
     }
     by_id: dict[str, TestRecord] = {}
     for record in records:

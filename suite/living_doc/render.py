@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from suite.living_doc import history as hist
+from suite.living_doc import proof
 from suite.living_doc.assets import CSS, JS
 from suite.living_doc.features import bound_function, esc, flow_id, load_features
 from suite.living_doc.first_screen import changes_card, decisions_card, header, numbers_card, why_text
@@ -144,6 +145,8 @@ def render(record: RunRecord, history: list[hist.Entry], out: Path, requirements
     flows += unmatched_section([t for t in record.tests if t.is_scenario and t.function not in told], pictures)
     shown = sum(len(pictures.of(t)) for t in record.tests) - len(pictures.withheld)
     tone, sentence = verdict(statuses, requirements, len(pictures.withheld))
+    proved = proof.proved(history, record, requirements)  # over nights: suite/living_doc/proof.py
+    sentence = f"{sentence} {proof.sentence(proved, record)}"
     cards = (changes_card(hist.changes(history, record), record) + decisions_card(record, statuses, requirements)
              + numbers_card(record, statuses, shown))
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -151,6 +154,7 @@ def render(record: RunRecord, history: list[hist.Entry], out: Path, requirements
 {header(record, tone, sentence)}<main><div class="cards">{cards}</div>{withheld_section(pictures)}
 {toolbar(features)}
 {requirements_section(statuses, requirements, history, record)}
+{proof.section(proved, record)}
 {flows}
 {glossary_section()}
 {engineers_section(record, requirements, pictures)}

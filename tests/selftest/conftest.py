@@ -63,6 +63,7 @@ SLOW_MODULES = frozenset({
     "test_living_doc", "test_living_doc_evidence", "test_living_doc_render", "test_readme",
     "test_real_time_waits", "test_remote_target", "test_request_budget", "test_rerun",
     "test_secret_scan", "test_shards", "test_target_profiles", "test_variant",
+    "test_selection", "test_short_failures", "test_nightly_week",
 })
 
 
@@ -74,10 +75,10 @@ SPREAD_MODULES = frozenset({"test_readme"})
 # the four longest (seconds alone on the 2-core VM, 2026-11-29: 140, 110, 55, 55), one
 # per worker; then the README's commands, small units each, which xdist hands out as
 # every worker's second unit (so no long module waits behind the matrix); then the
-# middling modules (20-50 s); then everything else, in collection order.
+# week of nights (75-125 s, issue 22) and the middling modules (20-50 s); then everything else.
 START_ORDER = ["test_fault_matrix", "test_real_time_waits", "test_remote_target", "test_secret_scan",
                "test_readme",
-               "test_shards", "test_request_budget", "test_living_doc", "test_deviations", "test_contracts"]
+               "test_nightly_week", "test_shards", "test_request_budget", "test_living_doc", "test_deviations", "test_contracts"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

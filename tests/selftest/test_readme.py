@@ -13,10 +13,10 @@ How each is run (a real run of most would take minutes, and the selftest is one 
 - `python -m sandbox`: started, waited for until it serves, stopped with Ctrl-C;
 - the benchmark and the throughput comparison: with a small option (`--only sso --runs 1`,
   `--examples 1`), once for the README lines that come to the same small run;
-- `python -m suite.living_doc ...`: as written, in a folder holding the run records of two
+- `python -m suite.living_doc ...` and `python -m suite.shard merge ...`: as written, in a folder holding the run records of two
   small shard runs (`shard-1/`, `shard-2/`, and `reports/run-record.json`), globs expanded;
 - anything else (the set-up): as written.
-A line ending in a backslash goes on on the next. `python` stands for this interpreter;
+A line ending in a backslash goes on on the next. `python` and `.venv/bin/python` stand for this interpreter;
 reports and pytest's cache go to a temp folder.
 """
 
@@ -61,7 +61,7 @@ COMMANDS = readme_commands(README.read_text() + "".join(p.read_text() for p in d
 
 def argv_of(line: str) -> list[str]:
     argv = shlex.split(line, comments=True)
-    if argv[0] in ("python", "python3", "py"):
+    if argv[0] in ("python", "python3", "py", ".venv/bin/python"):
         argv[0] = sys.executable
     return argv
 
@@ -102,7 +102,7 @@ def shard_records(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("line", COMMANDS)
 def test_readme_command(line: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     argv = argv_of(line)
-    if argv[1:3] == ["-m", "suite.living_doc"]:
+    if argv[1:3] in (["-m", "suite.living_doc"], ["-m", "suite.shard"]):
         folder: Path = request.getfixturevalue("shard_records")
         expanded = [match for arg in argv for match in (sorted(glob.glob(arg, root_dir=folder)) if "*" in arg else [arg])]
         done = subprocess.run(expanded, cwd=folder, env={**environment(tmp_path), "PYTHONPATH": str(ROOT)},
