@@ -110,5 +110,16 @@ class LivingDoc:
             terminalreporter.write_sep("-", f"living documentation: {self.out} (written in {self.render_seconds:.2f}s)")
 
 
+@pytest.hookimpl(trylast=True)  # after suite.plugin has read the target
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(LivingDoc(config), "energy-suite-living-doc")
+    from suite.living_doc.profile_facts import proof_window_nights
+    from suite.plugin import TARGET_KEY
+    from suite.target import TargetError
+
+    target = config.stash.get(TARGET_KEY, None)
+    try:
+        if target is not None:
+            proof_window_nights(target)  # a bad window is refused before the run, in one line
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
