@@ -24,3 +24,7 @@ class StoredDevices(PartnerHome):
         brands = [t.strip().lower() for t in self.by_test_id("device-brand").all_inner_texts()]
         assert len(ids) == len(brands), f"the home page lists {len(ids)} devices with {len(brands)} brands"
         return sorted(zip(ids, brands, strict=True))
+
+    def mark(self, device_ids: list[str]) -> int:
+        """Outline the rows of these devices on the home page for the next picture."""
+        return self.highlight("device", device_ids)

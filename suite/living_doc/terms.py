@@ -13,9 +13,11 @@ uses outside the engineers' section without a glossary entry.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 
 from suite.living_doc.words import GLOSSARY, esc
 
@@ -23,6 +25,11 @@ ENGINEERS = '<section class="box" id="engineers">'
 GLOSSARY_START = '<section class="box" id="glossary">'
 # Where a term is not linked: inside another link, a control, a diagram or the page's head.
 NO_LINK = ("a", "option", "select", "title", "script", "style", "svg", "textarea", "button", "h1")
+
+
+@functools.cache
+def _compiled(pattern: str, case: bool) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", 0 if case else re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,9 +40,12 @@ class Term:
     case: bool = False  # match the case exactly ("Secure", a cookie's mark, not "secure")
 
     @property
+    def source(self) -> str:
+        return self.pattern or re.escape(self.word) + "s?"
+
+    @property
     def regex(self) -> re.Pattern[str]:
-        pattern = self.pattern or re.escape(self.word) + "s?"
-        return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", 0 if self.case else re.IGNORECASE)
+        return _compiled(self.source, self.case)
 
     @property
     def anchor(self) -> str:
@@ -118,29 +128,10 @@ OWN_WORDS: tuple[Term, ...] = tuple(
 EVERY = OWN_WORDS + TERMS
 
 
-class _Text(HTMLParser):
-    """The text a reader sees (no styles, scripts or attributes)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.hidden = 0
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.hidden += tag in ("style", "script")
-
-    def handle_endtag(self, tag: str) -> None:
-        self.hidden -= tag in ("style", "script")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
 def visible_text(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
+    """The text a reader sees: no styles, scripts, tags or attributes (so no embedded pictures)."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 def readers_part(html: str) -> str:
@@ -168,41 +159,45 @@ def link_first_uses(html: str, terms: list[Term]) -> str:
     """Each term's first use in the reader's part, outside links, controls and diagrams,
     linked to its glossary entry (the meaning also shows on hover)."""
     head, sep, tail = html.partition(ENGINEERS)
-    pending = {term.word: term for term in terms}
-    out, stack = [], []
-    for piece in re.split(r"(<[^>]+>)", head):
+    glossary = head.find(GLOSSARY_START)
+    head, rest = (head, "") if glossary < 0 else (head[:glossary], head[glossary:])
+    starts, open_ = [], []  # each text piece: where it starts and whether a link may go there
+    stack: list[str] = []
+    for match in re.finditer(r"<[^>]+>|[^<]+", head):
+        piece = match.group(0)
         if piece.startswith("<"):
             tag = re.match(r"</?\s*([a-zA-Z0-9]+)", piece)
             name = tag.group(1).lower() if tag else ""
             if name in NO_LINK and not piece.endswith("/>"):
-                if piece.startswith("</"):
-                    if name in stack:
-                        del stack[len(stack) - 1 - stack[::-1].index(name):]
-                else:
+                if not piece.startswith("</"):
                     stack.append(name)
-            out.append(piece)
-            if 'id="glossary"' in piece:
-                pending.clear()  # the glossary itself is not a use
+                elif name in stack:
+                    del stack[len(stack) - 1 - stack[::-1].index(name):]
             continue
-        if stack or not pending or not piece.strip():
-            out.append(piece)
+        starts.append((match.start(), match.end()))
+        open_.append(not stack)
+    offsets, at = [], 0  # the open pieces joined (one search per term), and where each starts in the join
+    for (start, end), allowed in zip(starts, open_, strict=True):
+        if allowed:
+            offsets.append((at, start))
+            at += end - start + 1
+    joined = "\x00".join(head[start:end] for (start, end), allowed in zip(starts, open_, strict=True) if allowed)
+    firsts = []
+    for term in terms:
+        for match in term.regex.finditer(joined):
+            index = bisect.bisect_right(offsets, (match.start(), len(head))) - 1
+            begin = offsets[index][1] + match.start() - offsets[index][0]
+            if "&" not in joined[max(offsets[index][0], match.start() - 8):match.start()]:  # not within an entity
+                firsts.append((begin, begin + match.end() - match.start(), term))
+                break
+    out, at = [], 0
+    for start, end, term in sorted(firsts, key=lambda f: f[0]):
+        if start < at:  # overlaps a term linked just before it
             continue
-        found = []
-        for word, term in pending.items():
-            match = term.regex.search(piece)
-            if match is not None:
-                found.append((match.start(), match.end(), word))
-        taken, at = [], 0
-        for start, end, word in sorted(found):
-            if start < at:  # overlaps a term linked just before it: the next text will do
-                continue
-            term = pending.pop(word)
-            taken.append(piece[at:start] + f'<a class="term" href="#{term.anchor}" title="{esc(term.meaning)}">'
-                         f"{piece[start:end]}</a>")
-            at = end
-        piece = "".join(taken) + piece[at:]
-        out.append(piece)
-    return "".join(out) + sep + tail
+        out.append(head[at:start] + f'<a class="term" href="#{term.anchor}" title="{esc(term.meaning)}">'
+                   f"{head[start:end]}</a>")
+        at = end
+    return "".join(out) + head[at:] + rest + sep + tail
 
 
 def glossary_html(terms: list[Term]) -> str:
