@@ -32,6 +32,13 @@ def proof_window_nights(target: Target) -> int:
     return value
 
 
+def edge_seconds() -> int:
+    """How far before and after a limit the depth scenarios look ("a few seconds")."""
+    from steps.security.vocabulary import EDGE_SECONDS
+
+    return EDGE_SECONDS
+
+
 def facts(target: Target) -> dict[str, Any]:
     """The profile's numbers and decision-makers, for ``run.target`` of the record."""
     brands = {asset: len(b.offered) for asset, b in target.brands.items()}
@@ -43,6 +50,7 @@ def facts(target: Target) -> dict[str, Any]:
             "sign_in_window": target.sign_in_window,
             "brands_hp": brands.get("hp", 0),
             "brands_pv": brands.get("pv", 0),
+            "edge": edge_seconds(),
         },
         "clock": target.has_clock,
         "owners": {"vendors": dict(target.owners.vendors), "families": dict(target.owners.families)},

@@ -9,13 +9,22 @@ from pathlib import Path
 from suite.living_doc import history as hist
 from suite.living_doc import terms
 from suite.living_doc.assets import CSS, JS
+from suite.living_doc.decisions import decisions_card
 from suite.living_doc.features import bound_function, esc, flow_id, load_features
-from suite.living_doc.first_screen import changes_card, decisions_card, header, numbers_card, why_text
+from suite.living_doc.first_screen import changes_card, header, numbers_card, why_text
 from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import RunRecord, TestRecord
-from suite.living_doc.scenarios import badge, chips, feature_section, test_badge, unmatched_section
+from suite.living_doc.scenarios import (
+    badge,
+    chips,
+    feature_section,
+    feature_tally,
+    test_badge,
+    unmatched_section,
+    unmatched_tally,
+)
 from suite.living_doc.status import CODES, STATES, Status, requirement_status, requirement_statuses, verdict
-from suite.living_doc.words import count, markdown_inline, plain_requirement
+from suite.living_doc.words import count, limits_of, markdown_inline, plain_requirement
 from suite.requirements import GROUPS, Requirement, catalog
 
 CONTRACTS = "contracts"
@@ -57,7 +66,7 @@ def requirements_section(statuses: dict[str, Status], requirements: dict[str, Re
         note = f'<div class="note">{esc(status.note)}</div>' if status.note else ""
         if status.key in ("skipped", "pending", "partial"):
             note += f'<div class="note">Why: {esc(why_text(status))}</div>'
-        plain = plain_requirement(req.id, req.text)
+        plain = plain_requirement(req.id, req.text, limits_of(record.run))
         flows = " ".join(sorted({t.flow for t in status.tests}))
         search = " ".join([req.id, tag, plain, *(t.scenario for t in status.tests)]).lower()
         rows.append(f'<tr data-filter data-flow="{esc(flows)}" data-status="{status.key}" data-search="{esc(search)}">'
@@ -148,11 +157,15 @@ def render(record: RunRecord, history: list[hist.Entry], out: Path, requirements
     pictures = Pictures(record, out.parent.resolve())
     flows = "".join(feature_section(f, by_function, pictures) for f in features)
     told = {bound_function(t) for f in features for t in f.scenarios.values()}
-    flows += unmatched_section([t for t in record.tests if t.is_scenario and t.function not in told], pictures)
+    unmatched = [t for t in record.tests if t.is_scenario and t.function not in told]
+    flows += unmatched_section(unmatched, pictures)
+    tally = unmatched_tally(unmatched)
+    for feature in features:
+        tally.merge(feature_tally(feature, by_function))
     shown = sum(len(pictures.of(t)) for t in record.tests) - len(pictures.withheld)
-    tone, sentence = verdict(statuses, requirements, len(pictures.withheld))
+    tone, sentence = verdict(statuses, requirements, len(pictures.withheld), limits_of(record.run))
     cards = (changes_card(hist.changes(history, record), record) + decisions_card(record, statuses, requirements)
-             + numbers_card(record, statuses, shown))
+             + numbers_card(record, statuses, shown, tally, len(features) + bool(unmatched)))
     document = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Living documentation: energy integrations</title><style>{CSS}</style></head><body>
 {header(record, tone, sentence)}<main><div class="cards">{cards}</div>{withheld_section(pictures)}
