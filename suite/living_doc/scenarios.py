@@ -12,6 +12,7 @@ from suite.living_doc.features import bound_function, esc, flow_id, flow_of, seq
 from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import TestRecord
 from suite.living_doc.status import Status, requirement_status
+from suite.living_doc.words import limit_words, limits_of, span
 from suite.requirements import TAG
 
 SCENARIO_LABELS = {
@@ -78,6 +79,31 @@ def ordered(template: ScenarioTemplate, tests: list[TestRecord]) -> list[TestRec
     return sorted(tests, key=position)
 
 
+# A scenario's words that speak of a time limit -> the limit, said with this target's value.
+LIMIT_PHRASES = (
+    (re.compile(r"magic link(?:'s)? lifetime|magic link[^.]{0,40}? its lifetime", re.I), "a magic link works for {magic_link}"),
+    (re.compile(r"portal session(?:'s)? lifetime|portal session[^.]{0,40}? its lifetime", re.I),
+     "a portal session lasts {portal_session}"),
+    (re.compile(r"link session(?:'s)? lifetime|link session[^.]{0,40}? its lifetime|(?<!magic )link's lifetime|"
+                r"more than \d+ minutes after the link", re.I),
+     "a link session stays open for {link_session}"),
+    (re.compile(r"sign-in window|more than \d+ minutes after (?:choosing|signing)", re.I),
+     "the sign-in at the partner must be finished within {sign_in_window}"),
+    (re.compile(r"access token's lifetime", re.I), "an access token lasts as long as Nomos says when handing it out"),
+    (re.compile(r"a few seconds", re.I), "\u201ca few seconds\u201d is {edge}"),
+)
+
+
+def limits_note(template: ScenarioTemplate, limits: dict[str, int]) -> str:
+    """'On this target: a magic link works for 5 minutes; "a few seconds" is 10 seconds.' for a
+    scenario whose words speak of a time limit, else ''."""
+    text = " ".join([template.name, *(step.name for step in template.steps)])
+    known = {**limit_words(limits), "edge": span(limits["edge"]) if "edge" in limits else ""}
+    said = [words.format(**known) for pattern, words in LIMIT_PHRASES
+            if pattern.search(text) and ("{edge}" not in words or known["edge"])]
+    return f'<p class="note limits">On this target: {esc("; ".join(said))}.</p>' if said else ""
+
+
 def scenario_block(feature: Feature, template: ScenarioTemplate, tests: list[TestRecord], pictures: Pictures) -> tuple[str, Status]:
     status = requirement_status(tests)
     tags = sorted(t for t in template.tags | feature.tags if TAG.match(t))
@@ -91,6 +117,7 @@ def scenario_block(feature: Feature, template: ScenarioTemplate, tests: list[Tes
     if template.description:
         body.append(f'<p class="narrative">{esc(template.description.strip())}</p>')
     body.append(f'<ul class="steps">{"".join(steps)}</ul>')
+    body.append(limits_note(template, limits_of(pictures.record.run)))
     if template.examples and tests:
         body.append(examples_table(ordered(template, tests), pictures))
     else:
