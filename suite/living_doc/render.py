@@ -14,6 +14,7 @@ from suite.living_doc.features import bound_function, esc, flow_id, load_feature
 from suite.living_doc.first_screen import changes_card, header, numbers_card, why_text
 from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import RunRecord, TestRecord
+from suite.living_doc.release import release_band
 from suite.living_doc.scenarios import (
     badge,
     chips,
@@ -166,9 +167,10 @@ def render(record: RunRecord, history: list[hist.Entry], out: Path, requirements
     tone, sentence = verdict(statuses, requirements, len(pictures.withheld), limits_of(record.run))
     cards = (changes_card(hist.changes(history, record), record) + decisions_card(record, statuses, requirements)
              + numbers_card(record, statuses, shown, tally, len(features) + bool(unmatched)))
+    release = release_band(record, statuses, requirements, history)
     document = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Living documentation: energy integrations</title><style>{CSS}</style></head><body>
-{header(record, tone, sentence)}<main><div class="cards">{cards}</div>{withheld_section(pictures)}
+{header(record, tone, sentence)}<main>{release}<div class="cards">{cards}</div>{withheld_section(pictures)}
 {toolbar(features, {s.key for s in statuses.values()} | {requirement_status([t]).key for t in record.tests})}
 {requirements_section(statuses, requirements, history, record)}
 {flows}
