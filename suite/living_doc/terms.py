@@ -24,7 +24,7 @@ from suite.living_doc.words import GLOSSARY, esc
 ENGINEERS = '<section class="box" id="engineers">'
 GLOSSARY_START = '<section class="box" id="glossary">'
 # Where a term is not linked: inside another link, a control, a diagram or the page's head.
-NO_LINK = ("a", "option", "select", "title", "script", "style", "svg", "textarea", "button", "h1")
+NO_LINK = ("a", "option", "select", "title", "script", "style", "svg", "textarea", "button", "h1", "h2", "h3", "h4")
 
 
 @functools.cache

@@ -84,7 +84,7 @@ PLAIN = {
     "SEC-08": "Signing out really signs out, at the portal and at the partner app, for good.",
     "SEC-09": "A link for one customer, opened where another customer is signed in, shows the new customer only.",
     "SEC-10": "Two customers using the apps at the same time each see and connect only their own things.",
-    "SEC-11": "Every rule a page checks in the browser is checked again on the server, so it cannot be skipped.",
+    "SEC-11": "Every rule a page checks in the browser is checked again on the server, so it cannot be bypassed.",
     "SEC-12": "Links and codes cannot be guessed: long, random and never repeated.",
     "SEC-13": "NOX offers only brands of the right kind of device: all {brands_hp} heat pump brands and {brands_pv} "
               "solar brands this target offers are checked, not a sample.",
