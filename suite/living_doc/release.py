@@ -37,6 +37,7 @@ class Answer:
     tone: str  # green ready, amber ready once exceptions are accepted, red not ready, blue the sandbox
     headline: str
     missing: list[tuple[str, str]] = field(default_factory=list)  # (requirement, why) in catalog order
+    accept: list[tuple[str, str]] = field(default_factory=list)  # proved with known exceptions: someone must accept
 
 
 def window_nights(record: RunRecord) -> int:
@@ -79,7 +80,7 @@ def release_answer(record: RunRecord, statuses: dict[str, Status], requirements:
             why = f"not checked on {name} in the last {count(nights, 'night')}"
         else:
             when = "in this run" if proof.at == this_run.at else f"in the run of {time.strftime('%d %B', time.gmtime(proof.at))}"
-            why = f"{STATES[key][0]} {when}, its latest on {name} in the last {count(nights, 'night')}"
+            why = f"latest: {STATES[key][0]}, {when}"
         (accept if key == "exceptions" else missing).append((tag, why))
     total = count(len(requirements), "requirement")
     window = f"on {name} within the last {count(nights, 'night')}"
@@ -87,20 +88,30 @@ def release_answer(record: RunRecord, statuses: dict[str, Status], requirements:
         return Answer("green", f"Ready to release: all {total} were proved {window}.")
     if not missing:
         return Answer("amber", f"Ready to release once someone accepts the known exceptions: all {total} were proved "
-                               f"{window}, {len(accept)} of them with known exceptions (see Needs a decision).", accept)
+                               f"{window}, {len(accept)} of them with known exceptions (see Needs a decision).",
+                      accept=accept)
     return Answer("red", f"Not ready to release: {len(missing)} of {total} "
-                         f"{'was' if len(missing) == 1 else 'were'} not proved {window}.", missing + accept)
+                         f"{'was' if len(missing) == 1 else 'were'} not proved {window}.", missing, accept)
 
 
 def release_band(record: RunRecord, statuses: dict[str, Status], requirements: dict[str, Requirement],
                  history: list[hist.Entry], limit: int = 8) -> str:
     answer = release_answer(record, statuses, requirements, history)
     limits = limits_of(record.run)
-    items = "".join(
-        f"<li><b>{esc(tag.removeprefix('REQ-'))}</b> {esc(plain_requirement(requirements[tag].id, requirements[tag].text, limits))}"
-        f" <span class='muted'>{esc(why)}</span></li>" for tag, why in answer.missing[:limit])
-    more = len(answer.missing) - limit
-    items += f"<li class='muted'>\u2026 and {more} more (see Requirements)</li>" if more > 0 else ""
-    listed = f"<ul>{items}</ul>" if items else ""
+
+    def listed(rows: list[tuple[str, str]]) -> str:
+        items = "".join(
+            f"<li><b>{esc(tag.removeprefix('REQ-'))}</b> "
+            f"{esc(plain_requirement(requirements[tag].id, requirements[tag].text, limits))} "
+            f"<span class='muted'>({esc(why)})</span></li>" for tag, why in rows[:limit])
+        more = len(rows) - limit
+        items += f"<li class='muted'>\u2026 and {more} more (see Requirements)</li>" if more > 0 else ""
+        return f"<ul>{items}</ul>" if items else ""
+
+    accept = ""
+    if answer.accept and answer.missing:
+        accept = f"<p>And to accept before a release, proved only with known exceptions:</p>{listed(answer.accept)}"
+    elif answer.accept:
+        accept = listed(answer.accept)
     return (f'<section class="release tone-{answer.tone}" id="release"><h2>Release</h2>'
-            f"<p><b>{esc(answer.headline)}</b></p>{listed}</section>")
+            f"<p><b>{esc(answer.headline)}</b></p>{listed(answer.missing)}{accept}</section>")

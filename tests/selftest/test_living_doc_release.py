@@ -287,8 +287,14 @@ def test_a_real_target_is_ready_to_release_only_when_every_requirement_was_prove
                           scenario="A")]
     html = render(RunRecord(run=target_run(), tests=failing, base=tmp_path), history, tmp_path / "living.html")
     said = release(html)
-    assert "Not ready to release: 1 of" in said and "SSO-09" in said and "failed in this run" in said, said
+    assert "Not ready to release: 1 of" in said and "SSO-09" in said and "(latest: failed, in this run)" in said, said
     assert 'class="release tone-red"' in html
+
+    excepted = [entry(now - 86400, {t: "x" if t == "REQ-CON-02" else "p" for t in everything})]
+    html = render(RunRecord(run=target_run(), tests=tonight, base=tmp_path), excepted, tmp_path / "living.html")
+    said = release(html)
+    assert said.startswith("Release Ready to release once someone accepts the known exceptions") and "CON-02" in said
+    assert 'class="release tone-amber"' in html, "exceptions are not a plain proof"
 
 
 def test_a_sandbox_run_says_it_proves_the_suite_not_the_vendors_deployments(tmp_path: Path) -> None:
