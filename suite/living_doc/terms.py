@@ -21,6 +21,7 @@ from html import unescape
 
 from suite.living_doc.words import GLOSSARY, esc
 
+PIECE = re.compile(r"<(?P<close>/?)\s*(?P<name>[a-zA-Z0-9]*)[^>]*>|(?P<text>[^<]+)")
 ENGINEERS = '<section class="box" id="engineers">'
 GLOSSARY_START = '<section class="box" id="glossary">'
 # Where a term is not linked: inside another link, a control, a diagram or the page's head.
@@ -30,6 +31,29 @@ NO_LINK = ("a", "option", "select", "title", "script", "style", "svg", "textarea
 @functools.cache
 def _compiled(pattern: str, case: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", 0 if case else re.IGNORECASE)
+
+
+@functools.cache
+def _hints(pattern: str) -> tuple[str, ...]:
+    """The literal start of each top-level alternative of ``pattern``, lowercased ('' for none: always look)."""
+    alternatives, depth, current = [], 0, ""
+    for char in pattern:
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += char
+    hints = []
+    for alternative in [*alternatives, current]:
+        literal = re.match(r"[A-Za-z0-9 '_-]*", alternative.replace("\\", "")).group(0)
+        rest = alternative.replace("\\", "")[len(literal):]
+        if rest[:1] in ("?", "*", "{"):
+            literal = literal[:-1]  # the last character is optional
+        if len(literal) < 2:
+            return ()
+        hints.append(literal.lower())
+    return tuple(hints)
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,11 @@ class Term:
     @property
     def regex(self) -> re.Pattern[str]:
         return _compiled(self.source, self.case)
+
+    def may_be_in(self, lowered: str) -> bool:
+        """A quick look before the regular expression: does any spelling's literal start occur?"""
+        hints = _hints(self.source)
+        return not hints or any(hint in lowered for hint in hints)
 
     @property
     def anchor(self) -> str:
@@ -147,7 +176,8 @@ def readers_part(html: str) -> str:
 def used(html: str, terms: tuple[Term, ...] = EVERY) -> list[Term]:
     """The terms the reader's part of a document uses, in the list's order."""
     text = visible_text(readers_part(html))
-    return [term for term in terms if term.regex.search(text)]
+    lowered = text.lower()
+    return [term for term in terms if term.may_be_in(lowered) and term.regex.search(text)]
 
 
 def glossary_entries(html: str) -> list[Term]:
@@ -163,27 +193,27 @@ def link_first_uses(html: str, terms: list[Term]) -> str:
     head, rest = (head, "") if glossary < 0 else (head[:glossary], head[glossary:])
     starts, open_ = [], []  # each text piece: where it starts and whether a link may go there
     stack: list[str] = []
-    for match in re.finditer(r"<[^>]+>|[^<]+", head):
-        piece = match.group(0)
-        if piece.startswith("<"):
-            tag = re.match(r"</?\s*([a-zA-Z0-9]+)", piece)
-            name = tag.group(1).lower() if tag else ""
-            if name in NO_LINK and not piece.endswith("/>"):
-                if not piece.startswith("</"):
-                    stack.append(name)
-                elif name in stack:
-                    del stack[len(stack) - 1 - stack[::-1].index(name):]
+    for match in PIECE.finditer(head):
+        if match.lastgroup == "text":
+            starts.append((match.start(), match.end()))
+            open_.append(not stack)
             continue
-        starts.append((match.start(), match.end()))
-        open_.append(not stack)
+        name = match.group("name").lower()
+        if name in NO_LINK and not match.group(0).endswith("/>"):
+            if not match.group("close"):
+                stack.append(name)
+            elif name in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(name):]
     offsets, at = [], 0  # the open pieces joined (one search per term), and where each starts in the join
     for (start, end), allowed in zip(starts, open_, strict=True):
         if allowed:
             offsets.append((at, start))
             at += end - start + 1
     joined = "\x00".join(head[start:end] for (start, end), allowed in zip(starts, open_, strict=True) if allowed)
-    firsts = []
+    firsts, lowered = [], joined.lower()
     for term in terms:
+        if not term.may_be_in(lowered):
+            continue
         for match in term.regex.finditer(joined):
             index = bisect.bisect_right(offsets, (match.start(), len(head))) - 1
             begin = offsets[index][1] + match.start() - offsets[index][0]
