@@ -150,10 +150,12 @@ class Evidence:
             item.stash[EVIDENCE_KEY] = cls(item, getattr(item, "execution_count", 1))
         return item.stash[EVIDENCE_KEY]
 
-    def capture(self, page: Page, moment: str, at_failure: bool = False) -> None:
+    def capture(self, page: Page, moment: str, at_failure: bool = False, *, marked: str = "", also: str = "") -> None:
         """Screenshot the page as a person sees it now (after any navigation has loaded): the
         window's view, as the customer has it (half the cost of the whole page), and the
-        whole page at a failure, where what lies below may explain it."""
+        whole page at a failure, where what lies below may explain it. ``marked`` says what
+        the page object outlined (what this scenario did), ``also`` what else the page shows
+        and why (data the person kept from earlier scenarios); the caption carries both."""
         folder = run_folder(self.item.config) / folder_for(self.item.nodeid, self.attempt)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{len(self.taken) + 1:02d}-{slug(moment)[:50]}.jpg"
@@ -169,6 +171,7 @@ class Evidence:
             "caption": moment, "step": self.step, "path": path.relative_to(REPORTS_DIR).as_posix(),
             "sha256": sha256(data), "at_failure": at_failure, "taken_at": time.time(), **page_facts(page),
         }
+        picture.update({k: v for k, v in (("marked", marked), ("also", also)) if v})
         small = thumbnail(data)
         if small is not None:
             thumb = path.with_name(path.stem + ".thumb.jpg")

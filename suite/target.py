@@ -11,6 +11,7 @@ whose message is one line naming the problem and the fix.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import os
 import re
@@ -33,8 +34,17 @@ TARGET_ENV = "SUITE_TARGET"
 DOTENV = Path(os.environ.get("SUITE_DOTENV") or ROOT / ".env")  # another .env: SUITE_DOTENV=path
 URL_NAMES = ("partner_app", "nomos_api", "nomos_portal", "nox", "manufacturer_app")
 ASSET_TYPES = ("hp", "pv")
+VENDORS = ("nomos", "nox")
+FAMILIES = ("SSO", "SUP", "MAN", "CON", "SEC")
+REQUIREMENT_ID = re.compile(r"^(SSO|SUP|MAN|CON|SEC)-\d\d$")
 # Hosts whose names say they are not production. Anything else is treated as production.
 TEST_HOST = re.compile(r"(^|[.-])(staging|stage|stg|test|testing|sandbox|dev|qa|acc|acceptance|preprod)([.-]|$)")
+
+
+# "A few seconds" before or after a limit, where the depth scenarios look: wide enough for
+# the steps between moving the clock and the request to run, narrow enough that a minute
+# of grace or haste is caught (written here once: the steps and the living document say it).
+EDGE_SECONDS = 10
 
 
 class TargetError(Exception):
@@ -117,6 +127,17 @@ class Nox:
 
 
 @dataclass(frozen=True)
+class Owners:
+    """Who decides (``[owners]``): per vendor (nomos, nox) and per requirement family
+    (SSO, SUP, MAN, CON, SEC), and when a requirement not (fully) proved is looked at
+    again (``[reviews]``, requirement ID = date). The living document names them."""
+
+    vendors: Mapping[str, str] = field(default_factory=dict)
+    families: Mapping[str, str] = field(default_factory=dict)
+    reviews: Mapping[str, datetime.date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     description: str
@@ -138,6 +159,7 @@ class Target:
     deviations: tuple[Deviation, ...] = ()  # known vendor deviations accepted for now (suite/deviations.py)
     # [nightly] proof_window_nights: the living document's verdict counts the requirements proved within these nights
     proof_window_nights: int = 7
+    owners: Owners = field(default_factory=Owners)
 
     @property
     def has_clock(self) -> bool:
@@ -243,6 +265,23 @@ class _Reader:
             return read_deviations(self.data.get("deviations"), self.path.name)
         except ValueError as exc:
             raise TargetError(str(exc)) from None
+
+    def owners(self) -> Owners:
+        """``[owners.vendors]``, ``[owners.families]`` (names) and ``[reviews]`` (dates); all optional."""
+        tables = {"owners.vendors": VENDORS, "owners.families": FAMILIES}
+        named: dict[str, dict[str, str]] = {}
+        for key, allowed in tables.items():
+            named[key] = dict(self.get(key, dict, {}))
+            for name, who in named[key].items():
+                if name not in allowed or not isinstance(who, str) or not who.strip():
+                    raise TargetError(f"target profile {self.path.name}: `{key}.{name}` must be one of "
+                                      f"{', '.join(allowed)} naming a person or team; see targets/staging.example.toml")
+        reviews = dict(self.get("reviews", dict, {}))
+        for tag, when in reviews.items():
+            if not REQUIREMENT_ID.match(tag) or type(when) is not datetime.date:
+                raise TargetError(f"target profile {self.path.name}: `reviews.{tag}` must be a requirement ID such as "
+                                  "SUP-14 = 2027-01-15 (a date, unquoted); see targets/staging.example.toml")
+        return Owners(named["owners.vendors"], named["owners.families"], reviews)
 
     def account(self, key: str, node: Any) -> BrandAccount:
         if not isinstance(node, dict):
@@ -376,6 +415,7 @@ def load(
         sign_in_window=r.get("target.sign_in_window_seconds", int, 900),
         deviations=r.deviations(),
         proof_window_nights=window,
+        owners=r.owners(),
     )
     if r.missing:
         raise TargetError(

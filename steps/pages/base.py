@@ -80,6 +80,16 @@ class PageObject:
         if self.sees(test_id):
             raise AssertionError(f"expected no {what}, but {self.describe()}")
 
+    def highlight(self, test_id: str, texts: list[str]) -> int:
+        """Outline, for a picture, the rows whose ``test_id`` element reads one of ``texts``
+        (what this scenario did, among what was there before); returns how many were marked.
+        Only styles change: what the page says, and so what a step reads, stays the same."""
+        return int(self.by_test_id(test_id).evaluate_all(
+            """(els, texts) => els.filter(e => texts.includes(e.textContent.trim())).map(e => {
+                 const row = e.closest('li, tr') || e;
+                 row.style.outline = '3px solid #d97706'; row.style.outlineOffset = '2px';
+                 row.style.background = '#fef3c7'; return 1; }).length""", texts))
+
     def go(self, url: str) -> Self:
         """Send the browser to an address it was given (not one a person types) and let it load."""
         self.page.goto(url)

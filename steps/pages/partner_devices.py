@@ -71,6 +71,10 @@ class PartnerDevices(PageObject):
     def expect_shown(self) -> None:
         self.expect("devices", "the partner app's page of connected devices")
 
+    def mark(self, device_ids: list[str]) -> int:
+        """Outline the rows of these devices for the next picture; how many were found."""
+        return self.highlight("device", device_ids)
+
     def listed(self) -> list[tuple[str, str]]:
         """(device id, brand) of every device listed, in order."""
         self.expect_shown()

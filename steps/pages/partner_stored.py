@@ -22,3 +22,7 @@ class StoredDevices(PartnerHome):
         self.settle()
         self.expect_signed_in_as(user)
         return sorted((device, brand.lower()) for device, brand in devices_listed(self))
+
+    def mark(self, device_ids: list[str]) -> int:
+        """Outline the rows of these devices on the home page for the next picture."""
+        return self.highlight("device", device_ids)

@@ -17,9 +17,8 @@ from steps.pages.cookies import Cookie, SetCookies
 from steps.pages.direct_form import DirectAnswer
 from steps.pages.partner_stored import StoredDevices
 from steps.pages.portal import Portal
-from steps.security.vocabulary import EDGE_SECONDS
 from steps.supplier.callback import Callback
-from suite.target import BrandAccount, Target
+from suite.target import EDGE_SECONDS, BrandAccount, Target
 
 
 @dataclass

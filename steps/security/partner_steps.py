@@ -17,8 +17,10 @@ from steps.pages.direct_form import DirectForm
 from steps.pages.nox import BrandPicker, BrandSignIn
 from steps.pages.partner import PartnerHome, PartnerSignIn
 from steps.pages.partner_devices import PartnerCallback
+from steps.pages.partner_stored import StoredDevices
 from steps.pages.portal import AccountHub, Checkout
 from steps.pages.supplier_oauth import SupplierOAuth
+from steps.pictures import capture_devices
 from steps.security.journey import SecurityState, browser_of, expect_cookie_flags, stored
 from steps.security.vocabulary import HER
 from steps.security.vocabulary import PERSONA_BROWSER as PERSONA
@@ -98,7 +100,9 @@ def each_own_account(scenario: Scenario, evidence: Evidence, persona: str, other
     page = scenario.browser(browser_of(scenario, persona))
     AccountHub(page, scenario.target).expect_for(scenario.user(persona))
     evidence.capture(page, f"{persona}'s account hub, with {other} signed in to the partner app at the same time")
-    Checkout(scenario.browser(browser_of(scenario, other)), scenario.target).expect_shown()
+    checkout = Checkout(scenario.browser(browser_of(scenario, other)), scenario.target)
+    checkout.expect_shown()
+    evidence.capture(checkout.page, f"{other}'s hosted checkout, in {other}'s own browser at the same time")
 
 
 @when(parsers.re(rf"{PERSONA} starts connecting a heat pump in {HER} browser"))
@@ -142,15 +146,20 @@ def each_own_link_data(sec: SecurityState, scenario: Scenario) -> None:
 
 @then("the partner app shows each of them the device they connected and not the other's")
 def each_own_device(sec: SecurityState, scenario: Scenario, evidence: Evidence) -> None:
-    problems = []
+    problems, shown = [], {}
     for persona, account in sec.accounts.items():
-        listed = [device for device, _ in stored(scenario, persona)]
+        shown[persona] = stored(scenario, persona)
+        listed = [device for device, _ in shown[persona]]
         others = [a.device_id for p, a in sec.accounts.items() if p != persona]
         if account.device_id not in listed:
             problems.append(f"{persona}'s home lacks {account.device_id}, the device {persona} connected")
         problems += [f"{persona}'s home lists {device}, which another user connected" for device in others
                      if device in listed]
-    evidence.capture(scenario.browser(), "her devices, linked while another user linked his")
+    for persona, account in sec.accounts.items():  # each browser shows its person's home now
+        other = " and ".join(p for p in sec.accounts if p != persona) or "another user"
+        home = StoredDevices(scenario.browser(browser_of(scenario, persona)), scenario.target)
+        capture_devices(evidence, home, shown[persona], [account.device_id], persona,
+                        f"{persona}'s devices, connected while {other} connected one at the same time")
     assert not problems, "expected each user's devices to be their own, but " + "; ".join(problems)
 
 

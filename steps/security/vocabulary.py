@@ -18,9 +18,6 @@ HER = r"(?:her|his)"
 PERSONA_BROWSER = r"(?P<persona>[A-Z]\w*)"
 # Where the spellings lead: a host no target has, which the suite's browser blocks.
 ELSEWHERE = "evil.example"
-# "A few seconds" before or after a limit: wide enough for the steps between moving the
-# clock and the request to run, narrow enough that a minute of grace or haste is caught.
-EDGE_SECONDS = 10
 
 
 def _spellings(portal: str) -> dict[str, list[str]]:

@@ -18,7 +18,8 @@ from steps.common import Scenario
 from steps.pages.nox import BrandPicker, BrandSignIn, SessionRefused
 from steps.pages.partner import PartnerHome
 from steps.pages.partner_devices import PartnerCallback, PartnerDevices
-from steps.supplier.callback import broken, encode, encoding_problems
+from steps.pictures import capture_devices
+from steps.supplier.callback import Callback, broken, decode, encode, encoding_problems
 from steps.supplier.journey import (
     Linking,
     SupplierFlow,
@@ -153,8 +154,26 @@ def signs_in_at_manufacturer(sup_flow: SupplierFlow, scenario: Scenario, persona
 
 @then("she is back at the partner's callback with the link data")
 def back_with_data(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence) -> None:
-    expect_back_with_data(sup_flow, scenario.browser())
-    evidence.capture(scenario.browser(), "back at the partner")
+    arrival = expect_back_with_data(sup_flow, scenario.browser())
+    devices = PartnerDevices(scenario.browser())
+    try:  # a callback page that lists no devices (or lists them oddly: later steps judge that) is pictured as it is
+        listed = devices.listed() if devices.is_shown() else []
+    except AssertionError:
+        listed = []
+    if not listed:
+        evidence.capture(scenario.browser(), "back at the partner")
+        return
+    capture_devices(evidence, devices, listed, linked_devices(arrival), scenario.persona, "back at the partner")
+
+
+def linked_devices(arrival: Callback) -> list[str]:
+    """The devices the link data names, for the picture; none when it cannot be read
+    (the steps that judge the data say what is wrong with it)."""
+    try:
+        named = decode(arrival.data or "").get("device_ids", [])
+    except (AssertionError, AttributeError):
+        return []
+    return [str(d) for d in named] if isinstance(named, list) else []
 
 
 @then("the manufacturer refuses the sign-in")
@@ -297,8 +316,9 @@ def devices_replaced(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evide
     first, second = (linking.account for linking in sup_flow.linkings[-2:])
     assert first is not None and second is not None
     devices = PartnerDevices(scenario.browser(), scenario.target)
-    listed = [device for device, _ in devices.listed()]
-    evidence.capture(devices.page, "her devices after linking again")
+    shown = devices.listed()
+    listed = [device for device, _ in shown]
+    capture_devices(evidence, devices, shown, [second.device_id], scenario.persona, "her devices after linking again")
     assert second.device_id in listed, (
         f"expected her devices to show {second.device_id}, but they show {', '.join(listed) or 'none'}"
     )

@@ -22,6 +22,7 @@ from steps.clients.nox import NoxClient
 from steps.common import Scenario
 from steps.pages.nox import BrandPicker, BrandSignIn, SessionRefused
 from steps.pages.partner_devices import PartnerDevices
+from steps.pictures import capture_devices
 from steps.supplier.callback import Callback, is_callback
 from steps.supplier.vocabulary import USUAL_BRAND, WHO, brand_choice
 from suite.browser_watch import Watch, Watches
@@ -185,9 +186,9 @@ def expect_devices(flow: SupplierFlow, scenario: Scenario, evidence: Evidence | 
     devices = PartnerDevices(scenario.browser(), flow.target)
     if not devices.is_shown():
         raise AssertionError(f"expected the partner app to show her devices, but {devices.describe()}")
-    if evidence is not None:
-        evidence.capture(devices.page, "her devices at the partner")
     listed = devices.listed()
+    if evidence is not None:
+        capture_devices(evidence, devices, listed, list(sent), scenario.persona, "her devices at the partner")
     shown = ", ".join(f"{device} ({brand})" for device, brand in listed) or "no device at all"
     of_brand = [device for device, brand in listed if brand.lower() == linking.brand]
     assert sorted(of_brand) == sorted(sent), (

@@ -46,6 +46,14 @@ pre{background:#0f172a;color:#e2e8f0;padding:8px 10px;border-radius:6px;white-sp
 figure.shot{display:inline-block;margin:4px 10px 6px 0;vertical-align:top;width:204px}
 figure.shot img{width:200px;border:1px solid #cbd5e1;border-radius:4px;display:block;cursor:zoom-in}
 figure.shot figcaption{font-size:12px;color:#475569;line-height:1.3;margin-top:2px}
+.release{margin:16px 0 0;border-radius:8px;padding:10px 16px;font-size:14.5px;border-left:6px solid;background:#fff;
+box-shadow:0 1px 3px rgba(0,0,0,.12)}.release h2{margin:0 0 4px;font-size:15px}.release p{margin:0}
+.release ul{margin:6px 0 0;padding-left:20px}.release.tone-green{border-color:#16a34a;background:#f0fdf4}
+.release.tone-amber{border-color:#d97706;background:#fffbeb}.release.tone-red{border-color:#dc2626;background:#fef2f2}
+.release.tone-blue{border-color:#2563eb;background:#eff6ff}
+a.term{color:inherit;text-decoration:underline dotted;text-underline-offset:2px}
+.decide{margin-top:2px}.owner{font-weight:600}.tally{margin:6px 0 8px;padding-left:20px}.tally li{margin:3px 0}
+figure.shot.told{width:330px}.marks{display:block;color:#92400e;margin-top:3px}
 figure.failed img{border:2px solid #dc2626}
 .unverified{font-size:12px;color:#b91c1c;border:1px dashed #dc2626;padding:6px;width:160px}
 table.examples td{font-size:14px}table.examples td:first-child{width:26%;white-space:normal}

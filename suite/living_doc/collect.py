@@ -145,10 +145,13 @@ def run_facts(config: pytest.Config, target: Any, started: float, finished: floa
         f"-k {config.option.keyword!r}" if getattr(config.option, "keyword", "") else "",
         " ".join(str(a) for a in config.args if a not in config.getini("testpaths")),
     )))
+    from suite.living_doc.profile_facts import facts
+
     return {
         "started": started, "finished": finished, **code_version(),
         "target": {"name": getattr(target, "name", "unknown"), "description": getattr(target, "description", ""),
-                   "embedded": bool(getattr(target, "embedded", False)), "hosts": hosts},
+                   "embedded": bool(getattr(target, "embedded", False)), "hosts": hosts,
+                   **(facts(target) if target is not None else {})},
         "seed": seed, "selection": selection, "faults": list(getattr(target, "sandbox_faults", ()) or ()),
         "workers": getattr(config.option, "numprocesses", None) or 1, "shards": 1,
         **nightly_facts(config, target, started),

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import date
 
 from suite.living_doc import history as hist
 from suite.living_doc.features import esc
-from suite.living_doc.record import RunRecord, TestRecord, parse_deviation
-from suite.living_doc.scenarios import chips
+from suite.living_doc.record import RunRecord, TestRecord
+from suite.living_doc.scenarios import SCENARIO_LABELS, Tally
 from suite.living_doc.status import STATES, Status
-from suite.living_doc.words import count, duration, first_sentence, plain_requirement, target_words
-from suite.requirements import Requirement
+from suite.living_doc.words import count, duration, first_sentence, target_words
 
 
 def link(test: TestRecord) -> str:
@@ -76,62 +74,30 @@ def changes_card(changes: hist.Changes, record: RunRecord) -> str:
     return f'<div class="card">{title}{"".join(parts)}</div>'
 
 
-def deviations_part(record: RunRecord, today: date) -> str:
-    deviations: dict[str, list[TestRecord]] = defaultdict(list)
-    for test in record.tests:
-        for text in test.deviations:
-            deviations[text].append(test)
-    items = []
-    for text, tests in sorted(deviations.items()):
-        part = parse_deviation(text)
-        expiry = ""
-        if part["until"]:
-            left = (date.fromisoformat(part["until"]) - today).days
-            expiry = (f" <b class='failed'>Expired {count(-left, 'day')} ago: fix it or extend it.</b>" if left < 0 else
-                      f" <span class='muted'>Accepted until {esc(part['until'])} ({count(left, 'day')} left).</span>")
-        reqs = sorted({r for t in tests for r in t.requirements})
-        items.append(f"<b>{esc(part['id'])}</b> {esc(part['reason'])}.{expiry} {chips(reqs)}")
-    return f"<h3>Known vendor deviations ({len(items)})</h3>{listing(items)}" if items else ""
+EXAMPLE_LABELS = {"passed": "passed", "failed": "failed", "flaky": "passed on a retry", "exceptions": "known exception",
+                  "skipped": "skipped", "pending": "pending"}
 
 
-def decisions_card(record: RunRecord, statuses: dict[str, Status], requirements: dict[str, Requirement],
-                   today: date | None = None) -> str:
-    parts = [deviations_part(record, today or date.today())]
-    waiting = [(tag, s) for tag, s in statuses.items() if s.key in ("pending", "skipped", "partial") and tag in requirements]
-    if waiting:
-        items = [f"<b>{esc(tag.removeprefix('REQ-'))}</b> {esc(plain_requirement(requirements[tag].id, requirements[tag].text))}"
-                 f" <span class='muted small' title='{esc('; '.join(s.reasons))}'>{esc(s.label.capitalize())}: "
-                 f"{esc(why_text(s))}</span>" for tag, s in waiting]
-        parts.append(f"<h3>Not checked ({len(waiting)})</h3>{listing(items)}")
-    exceptions: dict[str, list[TestRecord]] = defaultdict(list)
-    for test in record.tests:
-        if test.outcome == "xfailed":
-            for tag in test.requirements or ["(no requirement)"]:
-                exceptions[tag].append(test)
-    for tag, tests in sorted(exceptions.items()):
-        reasons = "".join(f"<li>{esc(t.reason)}</li>" for t in tests)
-        parts.append(f"<h3>Known exceptions: {esc(tag.removeprefix('REQ-'))}</h3><details><summary>"
-                     f"{count(len(tests), 'check')} expected to fail, each for a reason we know: should the vendor "
-                     f"be asked to fix it?</summary><ul>{reasons}</ul></details>")
-    body = "".join(parts) or "<p>Nothing waits for a decision.</p>"
-    return f'<div class="card"><h2>Needs a decision</h2>{body}</div>'
-
-
-def numbers_card(record: RunRecord, statuses: dict[str, Status], pictures: int) -> str:
+def numbers_card(record: RunRecord, statuses: dict[str, Status], pictures: int, tally: Tally, flows: int) -> str:
+    """Requirements, then scenarios, then examples: each total is what its section lists."""
     by_key: dict[str, int] = defaultdict(int)
     for status in statuses.values():
         by_key[status.key] += 1
     order = list(STATES)
     reqs = " \u00b7 ".join(f"{n} {STATES[k][0]}" for k, n in sorted(by_key.items(), key=lambda kv: -order.index(kv[0])))
-    scenarios = [t for t in record.tests if t.is_scenario]
-    others = len(record.tests) - len(scenarios)
-    checks = count(len(scenarios), "scenario check") + " (each example counts)"
-    if others:
-        checks += f", {count(others, 'contract check')}"
+    others = sum(1 for t in record.tests if not t.is_scenario)
     failed = [t for t in record.tests if t.outcome in ("failed", "xpassed")]
     failures = f"<h3>Failed ({len(failed)})</h3>{listing([link(t) for t in failed], 4)}" if failed else ""
-    return (f'<div class="card"><h2>This run</h2>{failures}<p><b>{count(len(statuses), "requirement")}</b>: '
-            f"{esc(reqs)}.</p><p>{checks}; {count(pictures, 'picture')}.</p>"
-            f"<p>It took {esc(duration(seconds_of(record)))}.</p>"
+    scenarios = tally.said(tally.scenarios, SCENARIO_LABELS)
+    examples = tally.said(tally.examples, EXAMPLE_LABELS)
+    contract = f"{count(others, 'contract check')} (in the section for engineers); " if others else ""
+    return (f'<div class="card" id="numbers"><h2>This run</h2>{failures}<ol class="tally">'
+            f'<li><b data-count="requirements">{count(len(statuses), "requirement")}</b>: {esc(reqs)}. '
+            f'<span class="muted">(listed under <a href="#requirements">Requirements</a>)</span></li>'
+            f'<li><b data-count="scenarios">{count(tally.n_scenarios, "scenario")}</b> in {count(flows, "flow")}: '
+            f'{esc(scenarios)}.</li>'
+            f'<li><b data-count="examples">{count(tally.n_examples, "example")}</b>: {esc(examples)}. '
+            f'<span class="muted">(an outline scenario runs once per example, any other scenario once)</span></li>'
+            f"</ol><p>{contract}{count(pictures, 'picture')}. It took {esc(duration(seconds_of(record)))}.</p>"
             f'<p class="note"><a href="#requirements">Requirements</a> \u00b7 <a href="#glossary">What the words '
             f'mean</a> \u00b7 <a href="#engineers">For engineers</a></p></div>')

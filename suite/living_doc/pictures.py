@@ -19,6 +19,17 @@ from suite.living_doc.words import LANGUAGE_CODES, esc
 LANGUAGES = {code: name for name, code in LANGUAGE_CODES.items()}
 
 
+def what_it_marks(picture: dict[str, Any]) -> str:
+    """The caption's second half: what the picture outlines (this scenario's doing) and
+    what else it shows and why (data its person kept from earlier scenarios)."""
+    parts = []
+    if picture.get("marked"):
+        parts.append(f"Outlined in amber: {picture['marked']}.")
+    if picture.get("also"):
+        parts.append(f"Also shown: {picture['also']}.")
+    return " ".join(parts)
+
+
 @dataclass
 class Pictures:
     record: RunRecord
@@ -48,6 +59,10 @@ class Pictures:
         info = " \u00b7 ".join(filter(None, [caption, f"during: {picture.get('step')}" if picture.get("step") else "", *facts]))
         css = "shot failed" if picture.get("at_failure") else "shot"
         small = f" \u00b7 {esc(facts[0])}" if facts[0] else ""
+        told = what_it_marks(picture)
+        info += f" \u00b7 {told}" if told else ""
+        small += f'<span class="marks">{esc(told)}</span>' if told else ""
+        css += " told" if told else ""
         if thumb is None:
             return (f'<figure class="{css}"><a href="{esc(full)}">open the picture</a>'
                     f"<figcaption>{esc(caption)}{small}</figcaption></figure>")

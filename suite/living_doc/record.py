@@ -15,7 +15,7 @@ Format (``"format": "energy-suite/run-record/1"``)::
            xpassed), reason, message, duration, requirements, flow, scenario,
            example {column: value}, ran_steps / failed_steps (feature line numbers),
            failed_step, pictures [{caption, step, path, sha256, thumb, thumb_sha256,
-           lang, title, url, text, at_failure}], artifacts {trace, video, screenshot},
+           lang, title, url, text, at_failure, marked, also}], artifacts {trace, video, screenshot},
            flaky, first_failure, deviations
 
 Paths are relative to the directory of the record file; :meth:`RunRecord.load` makes

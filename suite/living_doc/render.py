@@ -7,18 +7,32 @@ from collections import defaultdict
 from pathlib import Path
 
 from suite.living_doc import history as hist
-from suite.living_doc import proof
+from suite.living_doc import proof, terms
 from suite.living_doc.assets import CSS, JS
+from suite.living_doc.decisions import decisions_card
 from suite.living_doc.features import bound_function, esc, flow_id, load_features
-from suite.living_doc.first_screen import changes_card, decisions_card, header, numbers_card, why_text
+from suite.living_doc.first_screen import changes_card, header, numbers_card, why_text
 from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import RunRecord, TestRecord
-from suite.living_doc.scenarios import badge, chips, feature_section, test_badge, unmatched_section
+from suite.living_doc.release import release_band
+from suite.living_doc.scenarios import (
+    badge,
+    chips,
+    feature_section,
+    feature_tally,
+    test_badge,
+    unmatched_section,
+    unmatched_tally,
+)
 from suite.living_doc.status import CODES, STATES, Status, requirement_status, requirement_statuses, verdict
-from suite.living_doc.words import GLOSSARY, count, markdown_inline, plain_requirement
+from suite.living_doc.words import count, limits_of, markdown_inline, plain_requirement
 from suite.requirements import GROUPS, Requirement, catalog
 
 CONTRACTS = "contracts"
+GLOSSARY_SLOT = "<!--glossary-->"
+LEGEND = (("passed", "green", "proved"), ("failed", "red", "failed"), ("flaky", "orange", "flaky"),
+          ("exceptions", "blue", "known exceptions"), ("partial", "amber", "proved in part"),
+          ("skipped", "amber", "not checked"), ("pending", "violet", "not checkable yet"), ("notrun", "grey", "not run"))
 
 
 def strip_html(states: list[str]) -> str:
@@ -44,25 +58,26 @@ def proofs_html(status: Status) -> str:
 def requirements_section(statuses: dict[str, Status], requirements: dict[str, Requirement], history: list[hist.Entry],
                          record: RunRecord) -> str:
     target, code = str(record.run.get("target", {}).get("name", "")), str(record.run.get("code", ""))
-    rows = []
+    rows, seen = [], set()
     for tag, req in requirements.items():
         status = statuses[tag]
         states, flaky = hist.strip(history, target, tag, status, code)
+        seen |= {CODES.get(s, "notrun") for s in states}
         flaky_chip = ' <span class="badge b-flaky">flaky</span>' if flaky and status.key != "flaky" else ""
         note = f'<div class="note">{esc(status.note)}</div>' if status.note else ""
         if status.key in ("skipped", "pending", "partial"):
             note += f'<div class="note">Why: {esc(why_text(status))}</div>'
-        plain = plain_requirement(req.id, req.text)
+        plain = plain_requirement(req.id, req.text, limits_of(record.run))
         flows = " ".join(sorted({t.flow for t in status.tests}))
         search = " ".join([req.id, tag, plain, *(t.scenario for t in status.tests)]).lower()
         rows.append(f'<tr data-filter data-flow="{esc(flows)}" data-status="{status.key}" data-search="{esc(search)}">'
                     f"<td><b>{esc(req.id)}</b></td><td>{esc(plain)}</td><td>{badge(status.key, status.label)}{flaky_chip}"
                     f'{note}</td><td><span class="strip">{strip_html(states)}</span></td>'
                     f'<td class="small">{proofs_html(status)}</td></tr>')
+    colours = ", ".join(f"{colour} {words}" for key, colour, words in LEGEND if key in seen)
     return (f'<section class="box" id="requirements" data-group><h2>Requirements</h2><p class="note">Each behaviour the '
             f"integrations must have, in plain words. The strip shows its last {hist.SHOWN} runs on this target, this "
-            f"run last (green proved, red failed, orange flaky, blue known exceptions, amber or violet not checked, grey "
-            f"not run).</p><table class='reqs'><tr><th>ID</th><th>What it means</th><th>Now</th><th>Last runs</th>"
+            f"run last ({colours}).</p><table class='reqs'><tr><th>ID</th><th>What it means</th><th>Now</th><th>Last runs</th>"
             f"<th>Proved by</th></tr>{''.join(rows)}</table></section>")
 
 
@@ -100,9 +115,10 @@ def engineers_section(record: RunRecord, requirements: dict[str, Requirement], p
             f"<details><summary>The ten slowest checks</summary><table>{slow}</table></details></section>")
 
 
-def toolbar(features: list) -> str:
+def toolbar(features: list, present: set[str]) -> str:
+    """The search box and filters; a status is offered only when something in this run has it."""
     flows = "".join(f'<option value="{esc(flow_id(f))}">{esc(f.name)}</option>' for f in features)
-    statuses = "".join(f'<option value="{k}">{esc(label)}</option>' for k, (label, _) in STATES.items())
+    statuses = "".join(f'<option value="{k}">{esc(label)}</option>' for k, (label, _) in STATES.items() if k in present)
     links = "".join(f'<a href="#{esc(flow_id(f))}">{esc(f.name)}</a>' for f in features)
     return (f'<div class="toolbar"><input id="q" type="search" aria-label="search" placeholder="Search: a requirement '
             f'(SUP-09), a word, a language\u2026"><select id="flow" aria-label="flow"><option value="">every flow</option>'
@@ -121,8 +137,8 @@ def withheld_section(pictures: Pictures) -> str:
             f"so they are not shown:</p><ul>{items}</ul></section>")
 
 
-def glossary_section() -> str:
-    terms = "".join(f"<dt>{esc(term)}</dt><dd>{esc(meaning)}</dd>" for term, meaning in GLOSSARY)
+def glossary_section(entries: str = GLOSSARY_SLOT) -> str:
+    terms = entries
     groups = " \u00b7 ".join(f"{k}: {v}" for k, v in GROUPS.items())
     return (f'<section class="box" id="glossary"><h2>What the words mean</h2><dl class="glossary">{terms}</dl>'
             f'<p class="note">Requirement groups: {esc(groups)}.</p></section>')
@@ -142,20 +158,32 @@ def render(record: RunRecord, history: list[hist.Entry], out: Path, requirements
     pictures = Pictures(record, out.parent.resolve())
     flows = "".join(feature_section(f, by_function, pictures) for f in features)
     told = {bound_function(t) for f in features for t in f.scenarios.values()}
-    flows += unmatched_section([t for t in record.tests if t.is_scenario and t.function not in told], pictures)
+    unmatched = [t for t in record.tests if t.is_scenario and t.function not in told]
+    flows += unmatched_section(unmatched, pictures)
+    tally = unmatched_tally(unmatched)
+    for feature in features:
+        tally.merge(feature_tally(feature, by_function))
     shown = sum(len(pictures.of(t)) for t in record.tests) - len(pictures.withheld)
-    tone, sentence = verdict(statuses, requirements, len(pictures.withheld))
+    tone, sentence = verdict(statuses, requirements, len(pictures.withheld), limits_of(record.run))
     proved = proof.proved(history, record, requirements)  # over nights: suite/living_doc/proof.py
     sentence = f"{sentence} {proof.sentence(proved, record)}"
     cards = (changes_card(hist.changes(history, record), record) + decisions_card(record, statuses, requirements)
-             + numbers_card(record, statuses, shown))
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+             + numbers_card(record, statuses, shown, tally, len(features) + bool(unmatched)))
+    release = release_band(record, statuses, requirements, history)
+    document = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Living documentation: energy integrations</title><style>{CSS}</style></head><body>
-{header(record, tone, sentence)}<main><div class="cards">{cards}</div>{withheld_section(pictures)}
-{toolbar(features)}
+{header(record, tone, sentence)}<main>{release}<div class="cards">{cards}</div>{withheld_section(pictures)}
+{toolbar(features, {s.key for s in statuses.values()} | {requirement_status([t]).key for t in record.tests})}
 {requirements_section(statuses, requirements, history, record)}
 {proof.section(proved, record)}
 {flows}
 {glossary_section()}
 {engineers_section(record, requirements, pictures)}
 </main><dialog id="zoom"><img alt="the picture, enlarged"><p class="note"></p></dialog><script>{JS}</script></body></html>"""
+    return explained(document)
+
+
+def explained(document: str) -> str:
+    """The glossary filled with the words the document uses, each linked where first used."""
+    entries = terms.glossary_entries(document)
+    return terms.link_first_uses(document.replace(GLOSSARY_SLOT, terms.glossary_html(entries), 1), entries)

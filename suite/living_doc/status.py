@@ -84,7 +84,8 @@ def requirement_status(tests: Iterable[TestRecord]) -> Status:
     return Status("passed", tests)
 
 
-def verdict(statuses: dict[str, Status], requirements: dict[str, Requirement], broken_pictures: int = 0) -> tuple[str, str]:
+def verdict(statuses: dict[str, Status], requirements: dict[str, Requirement], broken_pictures: int = 0,
+            limits: dict[str, int] | None = None) -> tuple[str, str]:
     """(tone, one sentence): red when something failed; amber when something is not
     proved (not checked, partly run, flaky) or a picture was withheld; green otherwise.
     E.g. "41 of 43 requirements were proved; SUP-14 is not checkable yet (...); CON-02
@@ -94,7 +95,7 @@ def verdict(statuses: dict[str, Status], requirements: dict[str, Requirement], b
         parts = []
         for tag in keys[:limit]:
             req = requirements.get(tag)
-            said = plain_requirement(req.id, req.text).rstrip(".") if req and words else ""
+            said = plain_requirement(req.id, req.text, limits).rstrip(".") if req and words else ""
             first = said.split(" ", 1)[0]
             said = said if len(first) > 1 and first.isupper() else said[:1].lower() + said[1:]  # "NOX ..." stays
             parts.append(f"{tag.removeprefix('REQ-')} ({said})" if said else tag.removeprefix("REQ-"))
@@ -106,7 +107,7 @@ def verdict(statuses: dict[str, Status], requirements: dict[str, Requirement], b
         by_key.setdefault(status.key, []).append(tag)
     total, absent = len(statuses), by_key.get("notrun", [])
     failed, flaky, exceptions = by_key.get("failed", []), by_key.get("flaky", []), by_key.get("exceptions", [])
-    proved = len(by_key.get("passed", [])) + len(exceptions)
+    proved = len(by_key.get("passed", []))  # plainly: one with known exceptions is said apart
     tail = []
     for key in ("pending", "skipped", "partial"):
         tags = by_key.get(key, [])

@@ -21,10 +21,10 @@ PLAIN = {
               "another page is asked for.",
     "SSO-07": "Opening the link signs the customer in and shows her account with quick links to her data, invoices, "
               "orders, tariff and help.",
-    "SSO-08": "Once signed in, the customer stays signed in to the portal in that browser without a new link, until "
-              "the session ends.",
+    "SSO-08": "Once signed in, the customer stays signed in to the portal in that browser without a new link, for "
+              "{portal_session} on this target.",
     "SSO-09": "A link works only once.",
-    "SSO-10": "A link stops working after a short time.",
+    "SSO-10": "A link works for {magic_link} on this target; after that it signs nobody in.",
     "SSO-11": "A link that was altered or made up signs nobody in.",
     "SSO-12": "A link can open one particular page of the portal, such as an invoice.",
     "SSO-13": "A link can never send the customer to a website outside the portal.",
@@ -41,7 +41,7 @@ PLAIN = {
     "SUP-05": "NOX sends the customer back only to addresses the partner registered.",
     "SUP-06": "NOX's answer matches what the partner asked for: the customer, the kind of device, the brand and the "
               "language (Dutch when none is asked).",
-    "SUP-07": "A new connection request stays open for 10 minutes and starts out unfinished.",
+    "SUP-07": "A new connection request stays open for {link_session} on this target and starts out unfinished.",
     "SUP-08": "The link opens NOX's pages in the customer's language.",
     "SUP-09": "NOX offers only brands that make the customer's kind of device, or goes straight to the brand chosen "
               "in advance.",
@@ -49,7 +49,7 @@ PLAIN = {
               "what was connected.",
     "SUP-11": "Those details arrive in a compact, well-formed package saying who connected which devices of which "
               "brand, and when.",
-    "SUP-12": "A connection request ends after 10 minutes: finishing it later connects nothing.",
+    "SUP-12": "A connection request ends after {link_session} on this target: finishing it later connects nothing.",
     "SUP-13": "Connecting again with the same partner account replaces the device instead of adding one.",
     "SUP-14": "A device connected by two partner customers ends up with only the last one.",
     "SUP-15": "The partner app recognises the customer and shows her connected devices.",
@@ -61,7 +61,7 @@ PLAIN = {
               "them is refused.",
     "MAN-04": "After the customer signs in at the partner, the partner tells NOX who she is.",
     "MAN-05": "The customer ends up back in her manufacturer's app, which confirms the connection.",
-    "MAN-06": "The sign-in must be finished within 15 minutes; later, it connects nothing.",
+    "MAN-06": "The sign-in must be finished within {sign_in_window} on this target; later, it connects nothing.",
     "MAN-07": "NOX believes the partner's word on who signed in only with the partner's key, once, for a live "
               "request.",
     "CON-01": "Every Nomos and NOX interface we use, tried with many generated requests both valid and invalid, answers "
@@ -69,20 +69,25 @@ PLAIN = {
     "CON-02": "The examples in Nomos' and NOX's own documentation match their published descriptions; where they do "
               "not, we say so.",
     "SEC-01": "However an attacker spells the address, a portal link never sends the customer to another website.",
-    "SEC-02": "A sign-in link works until just before its time is up, and not a moment after.",
-    "SEC-03": "A portal visit stays signed in until just before its time is up, and not a moment after.",
-    "SEC-04": "A device connection can be finished until just before its 10 minutes are up, and not after.",
-    "SEC-05": "A supplier connection from the manufacturer's app can be finished until just before its 15 minutes are "
-              "up, and not after.",
-    "SEC-06": "The partner app's pass to Nomos works until just before it runs out, and not after.",
+    "SEC-02": "A sign-in link still works {edge} before its {magic_link} on this target are up, and no longer "
+              "{edge} after.",
+    "SEC-03": "A portal visit is still signed in {edge} before its {portal_session} on this target are up, and no "
+              "longer {edge} after.",
+    "SEC-04": "A device connection can still be finished {edge} before its {link_session} on this target are up, and "
+              "no longer {edge} after.",
+    "SEC-05": "A supplier connection from the manufacturer's app can still be finished {edge} before its "
+              "{sign_in_window} on this target are up, and no longer {edge} after.",
+    "SEC-06": "The partner app's pass to Nomos still works {edge} before the time Nomos gives it when handing it out "
+              "is up, and no longer {edge} after.",
     "SEC-07": "The portal and the partner app keep their sign-in in cookies that web pages cannot read or send to "
               "other websites.",
     "SEC-08": "Signing out really signs out, at the portal and at the partner app, for good.",
     "SEC-09": "A link for one customer, opened where another customer is signed in, shows the new customer only.",
     "SEC-10": "Two customers using the apps at the same time each see and connect only their own things.",
-    "SEC-11": "Every rule a page checks in the browser is checked again on the server, so it cannot be skipped.",
+    "SEC-11": "Every rule a page checks in the browser is checked again on the server, so it cannot be bypassed.",
     "SEC-12": "Links and codes cannot be guessed: long, random and never repeated.",
-    "SEC-13": "NOX offers only brands of the right kind of device, all of them checked, not a sample.",
+    "SEC-13": "NOX offers only brands of the right kind of device: all {brands_hp} heat pump brands and {brands_pv} "
+              "solar brands this target offers are checked, not a sample.",
     "SEC-14": "A refused connection leaves the customer's devices exactly as they were.",
 }
 
@@ -141,8 +146,43 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\*\*|`|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)", "", markdown)
 
 
-def plain_requirement(requirement_id: str, catalog_text: str) -> str:
-    return PLAIN.get(requirement_id) or plain_text(catalog_text)
+# What a limit is called when a record does not carry the profile's numbers (a record
+# written before they were recorded): the words say where the number lives.
+UNKNOWN_LIMITS = {"magic_link": "the time the target sets", "portal_session": "the time the target sets",
+                  "link_session": "the time the target sets", "sign_in_window": "the time the target sets",
+                  "edge": "a few seconds", "brands_hp": "the", "brands_pv": "the"}
+
+
+def span(seconds: int) -> str:
+    """A time limit as a person says it: '5 minutes', '8 hours', '90 seconds', '1 hour 30 minutes'."""
+    if seconds % 60 or seconds < 60:
+        return count(seconds, "second")
+    minutes = seconds // 60
+    if minutes % 60 or minutes < 60:
+        return count(minutes, "minute")
+    hours, rest = divmod(minutes, 60)
+    return count(hours, "hour") + (f" {count(rest, 'minute')}" if rest else "")
+
+
+def limit_words(limits: dict[str, int] | None) -> dict[str, str]:
+    """The profile's limits (``run.target.limits`` of a record) in words, for the plain sentences."""
+    said = dict(UNKNOWN_LIMITS)
+    for key, value in (limits or {}).items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            said[key] = str(value) if key.startswith("brands_") else span(value)
+    return said
+
+
+def limits_of(run: dict[str, object]) -> dict[str, int]:
+    """The profile's limits a run record carries (none in an older record)."""
+    target = run.get("target")
+    return dict(target.get("limits") or {}) if isinstance(target, dict) else {}
+
+
+def plain_requirement(requirement_id: str, catalog_text: str, limits: dict[str, int] | None = None) -> str:
+    """The requirement in plain words, with this target's numbers (``limits``: the record's)."""
+    plain = PLAIN.get(requirement_id)
+    return plain.format(**limit_words(limits)) if plain else plain_text(catalog_text)
 
 
 def duration(seconds: float) -> str:
