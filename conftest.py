@@ -22,4 +22,5 @@ pytest_plugins = [
     "steps.manufacturer",
     "steps.supplier",
     "steps.security",
+    "steps.sweep",
 ]

@@ -50,6 +50,7 @@ MARKERS = {
     "smoke": "the shortest path through a flow: run first against a fresh deployment",
     "hp": "heat pumps",
     "pv": "solar inverters",
+    "sweep": "the sweep: every endpoint and page against the standards that bind it (tests/sweep)",
 }
 
 

@@ -29,12 +29,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.faults import Fault
 from sandbox.parties.nox import manufacturer_api, supplier_api, ui_manufacturer, ui_supplier
 from sandbox.parties.nox.pages import open_session, page_error, session_error
 from sandbox.parties.nox.state import Nox, NoxState, error, nox
 from sandbox.world import World
 
 __all__ = ["Nox", "NoxState", "build_app"]
+
+FAULTS: list[Fault] = [
+    Fault("nox-405-without-allow", ("SEC-19",),
+          "NOX answers a method an endpoint does not offer with 405 but no Allow header"),
+]
 
 
 async def ui(request: Request) -> Response:
@@ -51,6 +57,8 @@ async def ui(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if nox(request).world.faulty("nox-405-without-allow"):
+        headers.pop("Allow", None)
     if request.url.path == "/ui" or request.url.path.startswith("/ui/"):
         response: Response = page_error(nox(request), request, status)
         response.headers.update(headers)
