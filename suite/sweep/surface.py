@@ -182,6 +182,31 @@ PAGES = [
 ]
 
 
+def unlisted_operations(operations: tuple[tuple[str, str, str, dict[str, Any], dict[str, Any]], ...] | None = None
+                        ) -> list[str]:
+    """``METHOD /path (operationId)`` of every schema operation without a row in OPERATION_FACTS."""
+    found = schema_operations() if operations is None else operations
+    return [f"{method} {route} ({op.get('operationId', 'no operationId')})" for _, method, route, op, _ in found
+            if op.get("operationId") not in OPERATION_FACTS]
+
+
+def interfaces_pages(text: str | None = None) -> set[str]:
+    """The first column of every page table of interfaces.md §1."""
+    text = INTERFACES.read_text(encoding="utf-8") if text is None else text
+    section = text.split("## 1.", 1)[1].split("## 2.", 1)[0]
+    rows = (line.split("|")[1].strip() for line in section.splitlines() if line.startswith("|"))
+    return {row for row in rows if row and row != "page" and not set(row) <= {"-"}}
+
+
+def interfaces_entries(text: str | None = None) -> set[str]:
+    """``GET /path`` of every partner app entry point interfaces.md §2 names."""
+    import re
+
+    text = INTERFACES.read_text(encoding="utf-8") if text is None else text
+    section = text.split("**Partner app entry points.**", 1)[1].split("## 3.", 1)[0]
+    return {f"GET {path.split('?')[0]}" for path in re.findall(r"`GET (/[^`]*)`", section)}
+
+
 def surface() -> list[Item]:
     """Every item, endpoints first."""
     return [*endpoints(), *ENTRIES, *PAGES]

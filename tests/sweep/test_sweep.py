@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -19,17 +21,25 @@ from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
 from steps.clients.nox import NoxClient
 from suite.http import describe
+from suite.requirements import proves
 from suite.sweep.classes import by_id, probes
 from suite.sweep.reach import Reach, swap, with_params
 from suite.target import Target
 
 pytestmark = [pytest.mark.sweep, pytest.mark.security]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _params(class_id: str) -> list[object]:
-    check = by_id()[class_id]
-    return [pytest.param(item, param, id=param, marks=getattr(pytest.mark, f"REQ-{check.requirement}"))
-            for item, param in probes(class_id)]
+    return [pytest.param(item, param, id=param) for item, param in probes(class_id)]
+
+
+def probe(class_id: str) -> Callable[[F], F]:
+    """A class's probe: parametrized by the items it applies to, marked with its requirement."""
+    def decorate(func: F) -> F:
+        requirement = f"REQ-{by_id()[class_id].requirement}"
+        return pytest.mark.parametrize(("item", "param"), _params(class_id))(proves(requirement)(func))
+    return decorate
 
 
 def finding(class_id: str, what: str) -> str:
@@ -74,7 +84,7 @@ def reflected(reach: Reach, target: Target, item_id: str, marker: str) -> list[h
     raise AssertionError(f"the sweep does not know how to reach {item_id}: add it to reflected()")
 
 
-@pytest.mark.parametrize(("item", "param"), _params("reflected-xss"))
+@probe("reflected-xss")
 def test_reflected_input_is_escaped(reach: Reach, target: Target, item: object, param: str) -> None:
     tag = f"x-sweep-{secrets.token_hex(4)}"
     marker = f"\"'><{tag}>"
@@ -98,7 +108,7 @@ def nomos_errors(nomos: NomosClient, target: Target, item_id: str) -> list[httpx
             nomos.request_token(client_id=f"sweep-unknown-{secrets.token_hex(4)}", client_secret=wrong)]
 
 
-@pytest.mark.parametrize(("item", "param"), _params("error-meaning"))
+@probe("error-meaning")
 def test_error_fields_mean_something(nomos: NomosClient, target: Target, item: object, param: str) -> None:
     bodies = []
     for response in nomos_errors(nomos, target, param):
@@ -136,7 +146,7 @@ def challenge(response: httpx.Response) -> tuple[str, dict[str, str]]:
     return scheme.lower(), params
 
 
-@pytest.mark.parametrize(("item", "param"), _params("auth-challenge"))
+@probe("auth-challenge")
 def test_unauthorized_names_its_scheme(nomos: NomosClient, target: Target, item: object, param: str) -> None:
     if param == "nomos-token":
         response = nomos.request_token(client_secret=f"sweep-wrong-{secrets.token_hex(4)}")
@@ -193,7 +203,7 @@ def refused(reach: Reach, clock: ClockClient, target: Target, param: str) -> tup
     raise AssertionError(f"the sweep does not know how to reach {item_id}: add it to refused()")
 
 
-@pytest.mark.parametrize(("item", "param"), _params("refusal-language"))
+@probe("refusal-language")
 def test_refusal_is_in_the_asked_language(reach: Reach, clock: ClockClient, target: Target, item: object,
                                           param: str) -> None:
     from suite.sweep.html import Html
@@ -219,7 +229,7 @@ def test_refusal_is_in_the_asked_language(reach: Reach, clock: ClockClient, targ
 PROBE_METHOD = {"endpoint": "GET", "entry": "DELETE", "page": "DELETE"}
 
 
-@pytest.mark.parametrize(("item", "param"), _params("method-allow"))
+@probe("method-allow")
 def test_unsupported_method_names_the_allowed_ones(reach: Reach, target: Target, item: object, param: str) -> None:
     base = {"Nomos": target.urls.nomos_api, "NOX": target.urls.nox}.get(item.party, target.urls.partner_app)  # type: ignore[attr-defined]
     method = PROBE_METHOD[item.kind]  # type: ignore[attr-defined]
@@ -244,7 +254,7 @@ def utf8_json(response: httpx.Response) -> object:
         raise AssertionError(finding("json-non-ascii", f"{describe(response)} is not JSON in UTF-8")) from None
 
 
-@pytest.mark.parametrize(("item", "param"), _params("json-non-ascii"))
+@probe("json-non-ascii")
 def test_non_ascii_text_round_trips(nomos: NomosClient, nox: NoxClient, target: Target, item: object, param: str) -> None:
     text = f"sweep-Zoë-Øre-Ñandú-日本-{secrets.token_hex(3)}"
     if param == "nox-supplier-session":
