@@ -14,6 +14,7 @@ from suite.living_doc.pictures import Pictures
 from suite.living_doc.record import RunRecord, TestRecord
 from suite.living_doc.scenarios import badge, chips, feature_section, test_badge, unmatched_section
 from suite.living_doc.status import CODES, STATES, Status, requirement_status, requirement_statuses, verdict
+from suite.living_doc.sweep import sweep_section
 from suite.living_doc.words import GLOSSARY, count, markdown_inline, plain_requirement
 from suite.requirements import GROUPS, Requirement, catalog
 
@@ -96,7 +97,8 @@ def engineers_section(record: RunRecord, requirements: dict[str, Requirement], p
             f"vendors' own examples.</p><table><tr><th>Test</th><th>Proves</th><th>Result</th><th>Time</th><th>Reason</th>"
             f"</tr>{''.join(rows)}</table></details>"
             f"<details{' open' if failures else ''}><summary>Failures in full</summary>{failures or '<p>None.</p>'}</details>"
-            f"<details><summary>The ten slowest checks</summary><table>{slow}</table></details></section>")
+            f"<details><summary>The ten slowest checks</summary><table>{slow}</table></details>"
+            f"{sweep_section(record)}</section>")
 
 
 def toolbar(features: list) -> str:

@@ -90,3 +90,17 @@ def test_every_probe_the_table_names_is_collected() -> None:
     assert not missing, f"the coverage table names probes pytest does not collect: {missing[:5]}"
     sweep = {line for line in collected if line.startswith("tests/sweep/")}
     assert sweep <= named, f"probes in tests/sweep the table does not name: {sorted(sweep - named)[:5]}"
+
+
+def test_the_living_document_shows_the_table_with_this_runs_results() -> None:
+    from suite.living_doc.features import esc
+    from suite.living_doc.record import RunRecord, TestRecord
+    from suite.living_doc.sweep import sweep_section
+
+    probe = next(p for c in coverage.cells() if c.check.id == "auth-challenge" for p in c.probes)
+    html = sweep_section(RunRecord(run={}, tests=[TestRecord(nodeid=probe, outcome="failed", requirements=["REQ-SEC-17"])]))
+    totals = coverage.totals()
+    assert f"{totals['probes']} probes, 1 run here" in html
+    assert '<td class="sweep-failed"' in html and "1 failed" in html
+    assert html.count("n/a: ") == totals["not applicable"]
+    assert all(esc(c.source) in html for c in CLASSES)
