@@ -51,6 +51,7 @@ MARKERS = {
     "hp": "heat pumps",
     "pv": "solar inverters",
     "sweep": "the sweep: every endpoint and page against the standards that bind it (tests/sweep)",
+    "advisory": "a sweep check the docs leave open: a profile may accept a vendor's choice as a known deviation",
 }
 
 

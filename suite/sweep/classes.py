@@ -28,6 +28,9 @@ class CheckClass:
     # Items this class probes elsewhere (where HTTP cannot show it: a browser scenario):
     # item id -> the node ids of the tests that do.
     elsewhere: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The docs leave it open (no vendor page nor interfaces.md asks for it): the probe is
+    # tagged ``advisory``, and a team accepts a vendor's choice with a [[deviations]] entry.
+    advisory: bool = False
 
     def params(self, item: Item) -> list[str]:
         if self.per_language and item.languages:
@@ -88,6 +91,18 @@ def _refusal_language(item: Item) -> str:
     return ""
 
 
+def _headers(item: Item) -> str:
+    if item.kind != "page":
+        return "not a page a browser shows (an API answer, or a redirect to a page that is its own item)"
+    if item.id == "nox-brand-sign-in":
+        return "the manufacturer's own page, on a host the suite may reach only through the browser"
+    if item.id in ("nox-refused-expired", "nox-refused-completed"):
+        return "the same refusal page as nox-refused-invalid (only data-reason differs), probed there"
+    if item.id == "partner-devices":
+        return "reached only by storing a callback's devices on a shared target; home shows the same devices, probed"
+    return ""
+
+
 def _non_ascii(item: Item) -> str:
     if item.kind != "endpoint":
         return "answers HTML, not JSON"
@@ -120,6 +135,12 @@ CLASSES: list[CheckClass] = [
     CheckClass("method-allow", "a method the address does not support is refused, and a 405 says which it does",
                "RFC 9110 §15.5.6 (405: the origin server MUST generate an Allow header), §9.1; vendor 002 (405)",
                "SEC-19", "test_unsupported_method_names_the_allowed_ones", _allow),
+    CheckClass("security-headers",
+               "a page forbids content sniffing and framing by other sites; a personal page is never cached",
+               "OWASP ASVS 4.0.3 V14.4.4 (nosniff), V14.4.7 (frame-ancestors or X-Frame-Options), V8.2.1 "
+               "(no caching of sensitive data: Cache-Control no-store); WSTG-CLNT-09 (clickjacking). Advisory: "
+               "no vendor page or interfaces.md asks for these headers",
+               "SEC-21", "test_pages_answer_with_the_security_headers", _headers, advisory=True),
     CheckClass("json-non-ascii", "text beyond ASCII goes in and comes back as it was sent",
                "RFC 8259 §8.1 (JSON text is UTF-8) and §7; vendor 003 (the answer echoes user_id as supplier_user_id)",
                "SEC-20", "test_non_ascii_text_round_trips", _non_ascii),

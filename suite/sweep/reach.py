@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from steps.clients.nomos import NomosClient
 from steps.clients.nox import NoxClient
 from suite import http as policy
 from suite.sweep.html import Html
@@ -117,7 +118,7 @@ class Reach:
 
     # -- the partner app
 
-    def partner_signed_in(self, client: httpx.Client) -> None:
+    def partner_signed_in(self, client: httpx.Client) -> Answer:
         """Sign the partner's subscribed user in, through the sign-in form (reached by /portal, SSO-16)."""
         user = self.target.users["subscribed"]
         base = self.target.urls.partner_app
@@ -128,3 +129,11 @@ class Reach:
         fields.pop("next", None)  # to home, not on to the portal: no magic link is minted
         done = self.open(client, form.action, "POST", data=fields)
         assert done.page.has("partner-home"), f"the partner sign-in did not reach home ({done.status})"
+        return done
+
+    # -- the Nomos portal
+
+    def portal_signed_in(self, client: httpx.Client, nomos: NomosClient, role: str = "subscribed") -> Answer:
+        """Open a fresh magic link for the role's customer: the hub (or, without a subscription, the checkout)."""
+        link = nomos.magic_link(self.target.users[role].nomos_customer_id)
+        return self.open(client, link)

@@ -278,3 +278,72 @@ def test_non_ascii_text_round_trips(nomos: NomosClient, nox: NoxClient, target: 
             f"{item.label} echoes user_id as {echoed} = {got!r}, not the {text!r} it was sent"))  # type: ignore[attr-defined]
     else:
         assert 400 <= response.status_code < 500, f"{item.label} accepted an unknown id: {describe(response)}"  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------- SEC-21 security headers (advisory)
+
+
+def shown_page(reach: Reach, nomos: NomosClient, target: Target, item: object) -> httpx.Response:
+    """The page of ``item`` as a person gets it (signed in where it is personal)."""
+    urls, item_id = target.urls, item.id  # type: ignore[attr-defined]
+    with reach.browser_like() as client:
+        if item_id == "partner-home":
+            return reach.partner_signed_in(client).response
+        if item_id == "partner-callback-refused":
+            reach.partner_signed_in(client)
+            return reach.open(client, with_params(f"{urls.partner_app}/callback", data="!not-base64url!")).response
+        if item_id in ("portal-hub", "portal-invoice"):
+            hub = reach.portal_signed_in(client, nomos)
+            invoice = target.users["subscribed"].invoice_id
+            if item_id == "portal-hub" or not invoice:
+                return hub.response
+            return reach.open(client, f"{urls.nomos_portal}/invoices/{invoice}").response
+        if item_id == "portal-checkout":
+            return reach.portal_signed_in(client, nomos, "unsubscribed").response
+    if item_id == "partner-sign-in":
+        return reach.get(f"{urls.partner_app}/portal").response
+    if item_id == "partner-oauth-page":
+        return reach.get(with_params(f"{urls.partner_app}/oauth/nox", state=secrets.token_urlsafe(16), language="en")).response
+    if item_id == "partner-oauth-refused":
+        return reach.get(with_params(f"{urls.partner_app}/oauth/nox", language="en")).response
+    if item_id == "portal-signed-out":
+        return reach.get(f"{urls.nomos_portal}/").response
+    if item_id == "portal-link-refused":
+        return reach.get(with_params(f"{urls.nomos_portal}/", token_hash=secrets.token_hex(20), type="magiclink")).response
+    if item_id == "nox-brand-picker":
+        return reach.get(reach.supplier_session("en")["link_url"]).response
+    if item_id == "nox-supplier-picker":
+        return reach.get(reach.manufacturer_session("en")["link_url"]).response
+    if item_id == "nox-refused-invalid":
+        session = reach.supplier_session("en")
+        return reach.get(swap(session["link_url"], session["link_token"], secrets.token_urlsafe(16))).response
+    if item_id == "manufacturer-result":
+        return reach.get(with_params(target.nox.manufacturer_redirect_url, status="success")).response
+    raise AssertionError(f"the sweep does not know how to reach {item_id}: add it to shown_page()")
+
+
+def frames_refused(response: httpx.Response) -> bool:
+    policy = response.headers.get("content-security-policy", "")
+    ancestors = next((d.strip() for d in policy.split(";") if d.strip().lower().startswith("frame-ancestors")), "")
+    if ancestors:
+        return "*" not in ancestors.split()[1:]
+    return response.headers.get("x-frame-options", "").strip().upper() in ("DENY", "SAMEORIGIN")
+
+
+@pytest.mark.advisory
+@probe("security-headers", "REQ-SEC-21")
+def test_pages_answer_with_the_security_headers(reach: Reach, nomos: NomosClient, target: Target, item: object,
+                                                param: str) -> None:
+    response = shown_page(reach, nomos, target, item)
+    assert response.status_code < 500 and "html" in response.headers.get("content-type", ""), \
+        f"expected {item.label} as an HTML page, but {describe(response)}"  # type: ignore[attr-defined]
+    advice = (" (advisory: accept a vendor's choice with [[deviations]] "
+              f"id = \"test_pages_answer_with_the_security_headers[{param}]\")")
+    missing = []
+    if response.headers.get("x-content-type-options", "").strip().lower() != "nosniff":
+        missing.append("X-Content-Type-Options: nosniff (V14.4.4)")
+    if not frames_refused(response):
+        missing.append("frame-ancestors or X-Frame-Options (V14.4.7)")
+    if item.personal and "no-store" not in response.headers.get("cache-control", "").lower():  # type: ignore[attr-defined]
+        missing.append("Cache-Control: no-store on a personal page (V8.2.1)")
+    assert not missing, finding("security-headers", f"{item.label} is sent without {'; '.join(missing)}") + advice  # type: ignore[attr-defined]

@@ -40,12 +40,23 @@ __all__ = ["Nox", "NoxState", "build_app"]
 FAULTS: list[Fault] = [
     Fault("nox-405-without-allow", ("SEC-19",),
           "NOX answers a method an endpoint does not offer with 405 but no Allow header"),
+    Fault("nox-ui-frameable", ("SEC-21",),
+          "the Authenticator UI may be framed by any site (no frame-ancestors, no X-Frame-Options): clickjacking"),
 ]
 
 
 async def ui(request: Request) -> Response:
     """Where ``link_url`` leads: the flow of the session's kind."""
     n = nox(request)
+    response = await _ui(n, request)
+    if n.world.faulty("nox-ui-frameable"):
+        for name in ("Content-Security-Policy", "X-Frame-Options"):
+            if name in response.headers:
+                del response.headers[name]
+    return response
+
+
+async def _ui(n: Nox, request: Request) -> Response:
     session, lang, refused = open_session(n, request, "token")
     if refused or session is None:
         return refused or session_error("invalid", lang, n.world.other)

@@ -90,3 +90,20 @@ def test_portal_refusal_declares_its_language_unless_the_fault_is_on(sbx: Sandbo
     assert html_lang(http.get(f"{sbx.urls.nomos_portal}/", params=params)) == "en"
     broken = faulty_sandbox("portal-refusal-without-language")
     assert html_lang(http.get(f"{broken.urls.nomos_portal}/", params=params)) == ""
+
+
+def test_pages_carry_the_security_headers_unless_a_fault_drops_them(
+        sbx: Sandbox, faulty_sandbox: Callable[..., Sandbox], make_partner: Callable[..., Partner],
+        http: httpx.Client) -> None:
+    home = make_partner().signed_in().get("/")
+    assert home.headers["x-content-type-options"] == "nosniff" and "no-store" in home.headers["cache-control"]
+    assert "frame-ancestors 'none'" in home.headers["content-security-policy"]
+    cached = make_partner("partner-home-cacheable").signed_in().get("/")
+    assert "no-store" not in cached.headers["cache-control"]
+    link = supplier_session(sbx, http)["link_url"]
+    assert http.get(link).headers["x-frame-options"] == "DENY"
+    broken = faulty_sandbox("nox-ui-frameable")
+    framed = http.get(supplier_session(broken, http)["link_url"])
+    assert "x-frame-options" not in framed.headers and "content-security-policy" not in framed.headers
+    sniffable = http.get(f"{faulty_sandbox('portal-signed-out-sniffable').urls.nomos_portal}/")
+    assert "x-content-type-options" not in sniffable.headers
