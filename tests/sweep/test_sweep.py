@@ -31,7 +31,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _params(class_id: str) -> list[object]:
-    return [pytest.param(item, param, id=param) for item, param in probes(class_id)]
+    """The class's probes; those that move the target's test clock are tagged ``clock``
+    (on a shared clock they then run alone: suite/clock.py)."""
+    return [pytest.param(item, param, id=param,
+                         marks=[pytest.mark.clock] if class_id == "refusal-language" and item.refusal == "expired" else [])
+            for item, param in probes(class_id)]
 
 
 def probe(class_id: str, requirement: str) -> Callable[[F], F]:
