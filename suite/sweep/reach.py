@@ -98,24 +98,6 @@ class Reach:
         assert response.status_code == 201, f"NOX started no manufacturer session: {policy.describe(response)}"
         return response.json()
 
-    def completed_link(self, language: str) -> str:
-        """A supplier link in ``language`` that has been completed: the partner's usual
-        brand pre-selected, its sign-in sent as the page's form would send it."""
-        brands = self.target.brands["hp"]
-        account = brands.accounts[0]
-        session = self.supplier_session(language, brands.brand)
-        with self.browser_like() as client:
-            sign_in = self.open(client, session["link_url"])
-            form = sign_in.page.form("brand-login")
-            assert form is not None, f"the pre-selected brand's sign-in page did not open ({sign_in.status})"
-            fields = form.filled({"brand-username": account.username, "brand-password": account.password.reveal()},
-                                 tick=("brand-accept-terms",))
-            back = self.open(client, form.action, form.method.upper(), data=fields,
-                             stop_at=self.target.nox.supplier_redirect_url)
-            assert back.hops and back.hops[-1].startswith(self.target.nox.supplier_redirect_url), (
-                f"the sign-in at {brands.brand} did not come back to the partner (last answer {back.status})")
-        return session["link_url"]
-
     # -- the partner app
 
     def partner_signed_in(self, client: httpx.Client) -> Answer:

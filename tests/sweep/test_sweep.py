@@ -24,6 +24,7 @@ from suite.http import describe
 from suite.requirements import proves
 from suite.sweep.classes import by_id, probes
 from suite.sweep.reach import Reach, swap, with_params
+from suite.sweep.surface import Item
 from suite.target import Target
 
 pytestmark = [pytest.mark.sweep, pytest.mark.security]
@@ -91,13 +92,13 @@ def reflected(reach: Reach, target: Target, item_id: str, marker: str) -> list[h
 
 
 @probe("reflected-xss", "REQ-SEC-15")
-def test_reflected_input_is_escaped(reach: Reach, target: Target, item: object, param: str) -> None:
+def test_reflected_input_is_escaped(reach: Reach, target: Target, item: Item, param: str) -> None:
     tag = f"x-sweep-{secrets.token_hex(4)}"
     marker = f"\"'><{tag}>"
     for response in reflected(reach, target, param, marker):
         assert response.status_code < 500, f"{describe(response)}: a server error for a link's input"
         assert f"<{tag}" not in response.text, finding("reflected-xss", (
-            f"{item.label} writes what the link carries ({', '.join(item.query)}) back into its HTML unescaped: "  # type: ignore[attr-defined]
+            f"{item.label} writes what the link carries ({', '.join(item.query)}) back into its HTML unescaped: "
             f"the marker <{tag}> arrived as markup at {response.request.url.path}"))
 
 
@@ -115,7 +116,7 @@ def nomos_errors(nomos: NomosClient, target: Target, item_id: str) -> list[httpx
 
 
 @probe("error-meaning", "REQ-SEC-16")
-def test_error_fields_mean_something(nomos: NomosClient, target: Target, item: object, param: str) -> None:
+def test_error_fields_mean_something(nomos: NomosClient, target: Target, item: Item, param: str) -> None:
     bodies = []
     for response in nomos_errors(nomos, target, param):
         assert 400 <= response.status_code < 500, f"expected a refusal, got {describe(response)}"
@@ -125,7 +126,7 @@ def test_error_fields_mean_something(nomos: NomosClient, target: Target, item: o
         bodies.append(body)
     ids = [b["requestId"] for b in bodies]
     assert len(set(ids)) == len(ids), finding("error-meaning", (
-        f"{item.label}: {len(ids)} errors carry only {len(set(ids))} distinct requestId(s); "  # type: ignore[attr-defined]
+        f"{item.label}: {len(ids)} errors carry only {len(set(ids))} distinct requestId(s); "
         "an id meant for debugging one error must name that error alone"))
     docs: dict[str, set[str]] = {}
     for body in bodies:
@@ -133,7 +134,7 @@ def test_error_fields_mean_something(nomos: NomosClient, target: Target, item: o
     shared = {link for code, links in docs.items() for link in links
               if any(link in others for other, others in docs.items() if other != code)}
     assert not shared, finding("error-meaning", (
-        f"{item.label}: errors of different codes ({', '.join(sorted(docs))}) link the same docs page "  # type: ignore[attr-defined]
+        f"{item.label}: errors of different codes ({', '.join(sorted(docs))}) link the same docs page "
         f"{sorted(shared)[0]}; the docs field is 'the docs related to the error code'"))
 
 
@@ -153,14 +154,14 @@ def challenge(response: httpx.Response) -> tuple[str, dict[str, str]]:
 
 
 @probe("auth-challenge", "REQ-SEC-17")
-def test_unauthorized_names_its_scheme(nomos: NomosClient, target: Target, item: object, param: str) -> None:
+def test_unauthorized_names_its_scheme(nomos: NomosClient, target: Target, item: Item, param: str) -> None:
     if param == "nomos-token":
         response = nomos.request_token(client_secret=f"sweep-wrong-{secrets.token_hex(4)}")
         assert response.status_code == 401, finding("auth-challenge", (
             f"a wrong client secret sent with HTTP Basic is answered {response.status_code}, not 401"))
         scheme, _ = challenge(response)
         assert scheme == "basic", finding("auth-challenge", (
-            f"{item.label} answers a failed HTTP Basic client authentication 401 "  # type: ignore[attr-defined]
+            f"{item.label} answers a failed HTTP Basic client authentication 401 "
             f"{'without WWW-Authenticate' if not scheme else f'challenging {scheme!r}'}; it must challenge Basic"))
         return
     missing = nomos.mint(customer_id="cus_x", bearer=None)
@@ -169,11 +170,11 @@ def test_unauthorized_names_its_scheme(nomos: NomosClient, target: Target, item:
         assert response.status_code == 401, f"minting {words} was not refused with 401: {describe(response)}"
         scheme, params = challenge(response)
         assert scheme == "bearer", finding("auth-challenge", (
-            f"{item.label} answers a request {words} 401 "  # type: ignore[attr-defined]
+            f"{item.label} answers a request {words} 401 "
             f"{'without WWW-Authenticate' if not scheme else f'challenging {scheme!r}'}; it must challenge Bearer"))
     _, params = challenge(invalid)
     assert params.get("error") == "invalid_token", finding("auth-challenge", (
-        f"{item.label}: the challenge for an invalid token says error={params.get('error')!r}, "  # type: ignore[attr-defined]
+        f"{item.label}: the challenge for an invalid token says error={params.get('error')!r}, "
         "not \"invalid_token\" (RFC 6750 §3.1)"))
 
 
@@ -210,23 +211,23 @@ def refused(reach: Reach, clock: ClockClient, target: Target, param: str) -> tup
 
 
 @probe("refusal-language", "REQ-SEC-18")
-def test_refusal_is_in_the_asked_language(reach: Reach, clock: ClockClient, target: Target, item: object,
+def test_refusal_is_in_the_asked_language(reach: Reach, clock: ClockClient, target: Target, item: Item,
                                           param: str) -> None:
     from suite.sweep.html import Html
 
     response, shows = refused(reach, clock, target, param)
     page = Html(response.text, str(response.url))
-    assert page.has(shows), f"expected the refusal {shows!r} of {item.label}, but {describe(response)}"  # type: ignore[attr-defined]
-    if item.refusal in ("invalid", "expired", "completed"):  # type: ignore[attr-defined]
-        assert page.attribute(shows, "data-reason") == item.refusal, (  # type: ignore[attr-defined]
-            f"expected NOX to refuse the link as {item.refusal}, but it says {page.attribute(shows, 'data-reason')!r}")  # type: ignore[attr-defined]
-    if item.languages:  # type: ignore[attr-defined]
+    assert page.has(shows), f"expected the refusal {shows!r} of {item.label}, but {describe(response)}"
+    if item.refusal in ("invalid", "expired", "completed"):
+        assert page.attribute(shows, "data-reason") == item.refusal, (
+            f"expected NOX to refuse the link as {item.refusal}, but it says {page.attribute(shows, 'data-reason')!r}")
+    if item.languages:
         lang = language_of(param)
         assert page.lang == lang, finding("refusal-language", (
-            f"{item.label} ({item.refusal}) is in {page.lang!r} although the flow asked for {lang!r}"))  # type: ignore[attr-defined]
+            f"{item.label} ({item.refusal}) is in {page.lang!r} although the flow asked for {lang!r}"))
     else:
         assert page.lang and page.lang.split("-")[0].isalpha(), finding("refusal-language", (
-            f"{item.label} ({item.refusal}) declares no language (<html lang> is {page.lang!r})"))  # type: ignore[attr-defined]
+            f"{item.label} ({item.refusal}) declares no language (<html lang> is {page.lang!r})"))
 
 
 # --------------------------------------------------------------- SEC-19 405 and Allow
@@ -236,18 +237,18 @@ PROBE_METHOD = {"endpoint": "GET", "entry": "DELETE", "page": "DELETE"}
 
 
 @probe("method-allow", "REQ-SEC-19")
-def test_unsupported_method_names_the_allowed_ones(reach: Reach, target: Target, item: object, param: str) -> None:
-    base = {"Nomos": target.urls.nomos_api, "NOX": target.urls.nox}.get(item.party, target.urls.partner_app)  # type: ignore[attr-defined]
-    method = PROBE_METHOD[item.kind]  # type: ignore[attr-defined]
+def test_unsupported_method_names_the_allowed_ones(reach: Reach, target: Target, item: Item, param: str) -> None:
+    base = {"Nomos": target.urls.nomos_api, "NOX": target.urls.nox}.get(item.party, target.urls.partner_app)
+    method = PROBE_METHOD[item.kind]
     with reach.browser_like() as client:
-        response = client.request(method, base + item.path)  # type: ignore[attr-defined]
+        response = client.request(method, base + item.path)
     assert response.status_code >= 400 and response.status_code < 500, finding("method-allow", (
-        f"{method} on {item.name}, which does not offer it, is answered {response.status_code}"))  # type: ignore[attr-defined]
+        f"{method} on {item.name}, which does not offer it, is answered {response.status_code}"))
     if response.status_code == 405:
         allow = {m.strip().upper() for m in response.headers.get("allow", "").split(",") if m.strip()}
-        assert allow, finding("method-allow", f"{item.label} answers {method} 405 without an Allow header")  # type: ignore[attr-defined]
-        assert item.method in allow and method not in allow, finding("method-allow", (  # type: ignore[attr-defined]
-            f"{item.label} answers {method} 405 with Allow: {', '.join(sorted(allow))}"))  # type: ignore[attr-defined]
+        assert allow, finding("method-allow", f"{item.label} answers {method} 405 without an Allow header")
+        assert item.method in allow and method not in allow, finding("method-allow", (
+            f"{item.label} answers {method} 405 with Allow: {', '.join(sorted(allow))}"))
 
 
 # ------------------------------------------------------------ SEC-20 non-ASCII JSON
@@ -261,7 +262,7 @@ def utf8_json(response: httpx.Response) -> object:
 
 
 @probe("json-non-ascii", "REQ-SEC-20")
-def test_non_ascii_text_round_trips(nomos: NomosClient, nox: NoxClient, target: Target, item: object, param: str) -> None:
+def test_non_ascii_text_round_trips(nomos: NomosClient, nox: NoxClient, target: Target, item: Item, param: str) -> None:
     text = f"sweep-Zoë-Øre-Ñandú-日本-{secrets.token_hex(3)}"
     if param == "nox-supplier-session":
         response = nox.create_supplier_session(nox.supplier_session_body(text, "hp"))
@@ -273,23 +274,23 @@ def test_non_ascii_text_round_trips(nomos: NomosClient, nox: NoxClient, target: 
         response, echoed = nomos.mint(customer_id=text), ""
     else:
         response, echoed = nox.post_login_redirect(nox.handoff_body(text, text)), ""
-    assert response.status_code < 500, f"non-ASCII text crashed {item.label}: {describe(response)}"  # type: ignore[attr-defined]
+    assert response.status_code < 500, f"non-ASCII text crashed {item.label}: {describe(response)}"
     body = utf8_json(response)
     if echoed:
-        assert response.status_code == 201, f"{item.label} refused a user id beyond ASCII: {describe(response)}"  # type: ignore[attr-defined]
+        assert response.status_code == 201, f"{item.label} refused a user id beyond ASCII: {describe(response)}"
         got = body.get(echoed) if isinstance(body, dict) else None
         assert got == text, finding("json-non-ascii", (
-            f"{item.label} echoes user_id as {echoed} = {got!r}, not the {text!r} it was sent"))  # type: ignore[attr-defined]
+            f"{item.label} echoes user_id as {echoed} = {got!r}, not the {text!r} it was sent"))
     else:
-        assert 400 <= response.status_code < 500, f"{item.label} accepted an unknown id: {describe(response)}"  # type: ignore[attr-defined]
+        assert 400 <= response.status_code < 500, f"{item.label} accepted an unknown id: {describe(response)}"
 
 
 # ------------------------------------------------- SEC-21 security headers (advisory)
 
 
-def shown_page(reach: Reach, nomos: NomosClient, target: Target, item: object) -> httpx.Response:
+def shown_page(reach: Reach, nomos: NomosClient, target: Target, item: Item) -> httpx.Response:
     """The page of ``item`` as a person gets it (signed in where it is personal)."""
-    urls, item_id = target.urls, item.id  # type: ignore[attr-defined]
+    urls, item_id = target.urls, item.id
     with reach.browser_like() as client:
         if item_id == "partner-home":
             return reach.partner_signed_in(client).response
@@ -336,11 +337,11 @@ def frames_refused(response: httpx.Response) -> bool:
 
 @pytest.mark.advisory
 @probe("security-headers", "REQ-SEC-21")
-def test_pages_answer_with_the_security_headers(reach: Reach, nomos: NomosClient, target: Target, item: object,
+def test_pages_answer_with_the_security_headers(reach: Reach, nomos: NomosClient, target: Target, item: Item,
                                                 param: str) -> None:
     response = shown_page(reach, nomos, target, item)
     assert response.status_code < 500 and "html" in response.headers.get("content-type", ""), \
-        f"expected {item.label} as an HTML page, but {describe(response)}"  # type: ignore[attr-defined]
+        f"expected {item.label} as an HTML page, but {describe(response)}"
     advice = (" (advisory: accept a vendor's choice with [[deviations]] "
               f"id = \"test_pages_answer_with_the_security_headers[{param}]\")")
     missing = []
@@ -348,6 +349,6 @@ def test_pages_answer_with_the_security_headers(reach: Reach, nomos: NomosClient
         missing.append("X-Content-Type-Options: nosniff (V14.4.4)")
     if not frames_refused(response):
         missing.append("frame-ancestors or X-Frame-Options (V14.4.7)")
-    if item.personal and "no-store" not in response.headers.get("cache-control", "").lower():  # type: ignore[attr-defined]
+    if item.personal and "no-store" not in response.headers.get("cache-control", "").lower():
         missing.append("Cache-Control: no-store on a personal page (V8.2.1)")
-    assert not missing, finding("security-headers", f"{item.label} is sent without {'; '.join(missing)}") + advice  # type: ignore[attr-defined]
+    assert not missing, finding("security-headers", f"{item.label} is sent without {'; '.join(missing)}") + advice
