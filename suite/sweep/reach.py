@@ -1,5 +1,5 @@
 """How the sweep reaches each item of the surface over HTTP: the page a link opens (with
-what it carries), a link session in a language, a completed one, a signed-in partner.
+what it carries), a link session in a language, a signed-in partner or portal customer.
 
 Only what interfaces.md and the vendor pages fix is used: the partner entry points, a
 link session's ``link_url`` (whatever its form: the token and language are found in it),
