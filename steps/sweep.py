@@ -14,7 +14,6 @@ from steps.pages.nox import SessionRefused, language_of
 from steps.supplier.journey import SupplierFlow, browser, start
 from steps.supplier.vocabulary import DEVICE, asset
 from suite.browser_watch import Watches
-from suite.evidence import Evidence
 from suite.http import RequestLedger
 from suite.target import Target
 
@@ -36,10 +35,9 @@ def has_connected_in(sup_flow: SupplierFlow, scenario: Scenario, browser_watch: 
 
 
 @then(parsers.re(rf"NOX's refusal is in {LANGUAGE}"))
-def refusal_in(scenario: Scenario, evidence: Evidence, language: str) -> None:
-    refused = SessionRefused(scenario.browser())
-    shown = language_of(refused.page)
-    evidence.capture(refused.page, f"NOX's refusal in {language}")
+def refusal_in(scenario: Scenario, language: str) -> None:
+    """(The step before it pictured the refusal already.)"""
+    shown = language_of(SessionRefused(scenario.browser()).page)
     assert shown == LANGUAGES[language], (
         f"expected NOX's refusal in {language} ({LANGUAGES[language]}), but it is in {shown!r} "
         "[SEC-18; vendor 003 'language: Language for the Authenticator UI'; interfaces.md §1 <html lang>]")

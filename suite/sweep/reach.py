@@ -58,13 +58,24 @@ class Reach:
         self.target = target
         self.ledger = ledger
         self.nox = nox
+        self._client: httpx.Client | None = None
 
     @contextmanager
     def browser_like(self) -> Iterator[httpx.Client]:
-        """A cookie-keeping client for any origin of the target (one visitor)."""
-        with policy.client("", allowed_hosts=allowed_hosts(self.target), ledger=self.ledger,
-                           timeout=self.target.limits.request_timeout_seconds) as client:
-            yield client
+        """A cookie-keeping client for any origin of the target: a new visitor each time
+        (no cookies), on one client kept for the run (a client costs a TLS context to build)."""
+        if self._client is None:
+            self._client = policy.client("", allowed_hosts=allowed_hosts(self.target), ledger=self.ledger,
+                                         timeout=self.target.limits.request_timeout_seconds)
+        self._client.cookies.clear()
+        try:
+            yield self._client
+        finally:
+            self._client.cookies.clear()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
     def open(self, client: httpx.Client, url: str, method: str = "GET", *, stop_at: str = "",
              data: dict[str, str] | None = None) -> Answer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from steps.clients.nox import NoxClient
@@ -11,5 +13,7 @@ from suite.target import Target
 
 
 @pytest.fixture(scope="session")
-def reach(target: Target, ledger: policy.RequestLedger, nox: NoxClient) -> Reach:
-    return Reach(target, ledger, nox)
+def reach(target: Target, ledger: policy.RequestLedger, nox: NoxClient) -> Iterator[Reach]:
+    reaching = Reach(target, ledger, nox)
+    yield reaching
+    reaching.close()
