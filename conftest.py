@@ -29,4 +29,5 @@ pytest_plugins = [
     "steps.manufacturer",
     "steps.supplier",
     "steps.security",
+    "steps.sweep",
 ]

@@ -29,6 +29,10 @@ MAX_RETRY_WAIT = 2.0
 # The sentences of the HTML error pages, by status (anything else: SOMETHING_WRONG).
 HTTP_MESSAGES = {404: "There is no such page.", 405: "This page cannot be used that way."}
 SOMETHING_WRONG = "Something went wrong."
+# What every page answers with (OWASP ASVS 4.0.3 V14.4.4, V14.4.7, V8.2.1): no content
+# sniffing, no framing by other sites, and nothing kept in a shared or browser cache.
+PAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "frame-ancestors 'none'",
+                "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 
 
 def request_id() -> str:
@@ -112,7 +116,7 @@ def page(
 </body>
 </html>
 """
-    return HTMLResponse(document, status_code=status_code, headers=headers)
+    return HTMLResponse(document, status_code=status_code, headers={**PAGE_HEADERS, **(headers or {})})
 
 
 def json_response(payload: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -46,6 +46,8 @@ MARKERS = {
     "smoke": "the shortest path through a flow: run first against a fresh deployment",
     "hp": "heat pumps",
     "pv": "solar inverters",
+    "sweep": "the sweep: every endpoint and page against the standards that bind it (tests/sweep)",
+    "advisory": "a sweep check the docs leave open: a profile may accept a vendor's choice as a known deviation",
 }
 
 

@@ -43,6 +43,17 @@ OTHER_MAGIC_LINK_LIFETIME_SECONDS = 900
 OTHER_PORTAL_SESSION_LIFETIME_SECONDS = 1800
 TOKEN_LIFETIME_SECONDS = 3600
 DOCS = "https://docs.nomos.energy/api-references/errors/"
+CONSTANT_REQUEST_ID = "37a04f8f-e791-491c-81e1-86cd304649bb"  # only nomos-error-request-id-constant
+# RFC 6750 §3 / RFC 7617: the challenges of a refused Bearer token and of refused client credentials.
+BEARER_CHALLENGE = 'Bearer realm="Nomos API"'
+BASIC_CHALLENGE = 'Basic realm="Nomos API", charset="UTF-8"'
+
+
+def bearer_challenge(error: str = "", description: str = "") -> str:
+    """``WWW-Authenticate`` for a refused Bearer request: no error code when no token came (RFC 6750 §3.1)."""
+    if not error:
+        return BEARER_CHALLENGE
+    return f'{BEARER_CHALLENGE}, error="{error}", error_description="{description}"'
 CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
          422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR"}
 
@@ -65,6 +76,14 @@ FAULTS = [
           "an access token stops working five minutes before the expires_in its answer states"),
     Fault("nomos-link-token-counter", ("SEC-12",),
           "magic-link tokens are a fixed prefix and a counter: one link's token tells the next one's"),
+    Fault("nomos-error-request-id-constant", ("SEC-16",),
+          "every error carries the same requestId: support cannot tell one failed call from another"),
+    Fault("nomos-error-docs-generic", ("SEC-16",),
+          "every error's docs link is the same general errors page, whatever its code"),
+    Fault("nomos-401-without-bearer-challenge", ("SEC-17",),
+          "a refused magic-link request is answered 401 without WWW-Authenticate: a client cannot tell why"),
+    Fault("nomos-token-401-without-basic-challenge", ("SEC-17",),
+          "refused client credentials are answered 401 without WWW-Authenticate: Basic"),
 ]
 
 
@@ -134,6 +153,16 @@ def build_app(world: World) -> Starlette:
         if world.faulty("nomos-error-code-mismatch") and status == 401:
             code = "BAD_REQUEST"
         body = {"code": code, "message": message, "requestId": request_id(), "docs": DOCS + code}
+        if world.faulty("nomos-error-request-id-constant"):
+            body["requestId"] = CONSTANT_REQUEST_ID
+        if world.faulty("nomos-error-docs-generic"):
+            body["docs"] = DOCS.rstrip("/")
+        if status == 401 and headers and "WWW-Authenticate" in headers:
+            bearer = headers["WWW-Authenticate"].startswith("Bearer")
+            dropped = world.faulty("nomos-401-without-bearer-challenge") if bearer \
+                else world.faulty("nomos-token-401-without-basic-challenge")
+            if dropped:
+                headers = {k: v for k, v in headers.items() if k != "WWW-Authenticate"}
         if world.faulty("nomos-error-body-incomplete"):
             body = {"code": code, "message": message}
         return JSONResponse(body, status_code=status, headers=headers)
@@ -156,10 +185,8 @@ def build_app(world: World) -> Starlette:
         if request.method != "POST":
             return error(405, "Method not allowed", {"Allow": "POST"})
         client_id = basic_client(request)
-        if client_id is None:
-            return error(401, "Invalid client credentials")
-        if world.faulty("nomos-token-endpoint-broken"):
-            return error(401, "Invalid client credentials")
+        if client_id is None or world.faulty("nomos-token-endpoint-broken"):
+            return error(401, "Invalid client credentials", {"WWW-Authenticate": BASIC_CHALLENGE})
         body, problem = await read_json(request)
         if problem:
             return error(400, problem)
@@ -183,13 +210,15 @@ def build_app(world: World) -> Starlette:
         scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
         if not world.faulty("nomos-auth-not-enforced"):
             if scheme.lower() != "bearer" or not bearer:
-                return error(401, "Missing bearer token")
+                return error(401, "Missing bearer token", {"WWW-Authenticate": bearer_challenge()})
             expiry = token_expiry(store, bearer.strip())
             if expiry is None:
-                return error(401, "Invalid or malformed token")
+                return error(401, "Invalid or malformed token",
+                             {"WWW-Authenticate": bearer_challenge("invalid_token", "The access token is malformed")})
             leeway = 300 if world.faulty("nomos-token-leeway") else 0
             if expiry + leeway <= world.clock.now() and not world.faulty("nomos-expired-token-accepted"):
-                return error(401, "The access token has expired")
+                return error(401, "The access token has expired",
+                             {"WWW-Authenticate": bearer_challenge("invalid_token", "The access token expired")})
         raw = await request.body()
         if world.faulty("nomos-500-on-malformed-body"):
             try:

@@ -51,6 +51,10 @@ FAULTS = [
     Fault("portal-cookie-readable-by-scripts", ("SEC-07",), "the portal's session cookie is set without HttpOnly"),
     Fault("portal-signout-keeps-session", ("SEC-08",),
           "signing out deletes the browser's cookie but the session stays valid: the old cookie signs in again"),
+    Fault("portal-signed-out-sniffable", ("SEC-21",),
+          "the portal's signed-out page is sent without X-Content-Type-Options: nosniff"),
+    Fault("portal-refusal-without-language", ("SEC-18",),
+          "the page of a refused magic link declares no language: screen readers guess, translators skip it"),
     Fault("portal-link-keeps-signed-in-customer", ("SEC-09",),
           "a magic link opened where another customer is signed in keeps that customer's session"),
 ]
@@ -73,16 +77,24 @@ def build_app(world: World) -> Starlette:
         if world.other:
             return other_signed_out(refused)
         alert = f'<p role="alert" data-testid="link-error">{esc(refused)}</p>' if refused else ""
-        return page("Signed out", f'<div data-testid="portal-signed-out"><h1>You are signed out</h1>{alert}'
-                    "<p>Open your energy account again from your energy supplier's app.</p></div>",
-                    status_code=status, party=PARTY)
+        return sniffable(page("Signed out", f'<div data-testid="portal-signed-out"><h1>You are signed out</h1>{alert}'
+                              "<p>Open your energy account again from your energy supplier's app.</p></div>",
+                              status_code=status, party=PARTY, lang=refusal_language(refused)))
 
     def other_signed_out(refused: str) -> Response:
         alert = (f'<div role="alert" data-testid="link-error"><strong>We could not sign you in.</strong> '
                  f'{esc(refused)}</div>') if refused else ""
-        return page("Nomos", f'{alert}<section data-testid="portal-signed-out"><h2>Not signed in</h2>'
-                    "<p>Your energy supplier's app opens your account for you.</p></section>",
-                    status_code=403 if refused else 200, party=PARTY)
+        return sniffable(page("Nomos", f'{alert}<section data-testid="portal-signed-out"><h2>Not signed in</h2>'
+                              "<p>Your energy supplier's app opens your account for you.</p></section>",
+                              status_code=403 if refused else 200, party=PARTY, lang=refusal_language(refused)))
+
+    def sniffable(response: Response) -> Response:
+        if world.faulty("portal-signed-out-sniffable"):
+            del response.headers["X-Content-Type-Options"]
+        return response
+
+    def refusal_language(refused: str) -> str:
+        return "" if refused and world.faulty("portal-refusal-without-language") else "en"
 
     def customer_of(request: Request) -> NomosCustomer | None:
         sid = request.cookies.get(COOKIE, "")

@@ -25,6 +25,7 @@ from suite.living_doc.scenarios import (
     unmatched_tally,
 )
 from suite.living_doc.status import CODES, STATES, Status, requirement_status, requirement_statuses, verdict
+from suite.living_doc.sweep import sweep_section
 from suite.living_doc.words import count, limits_of, markdown_inline, plain_requirement
 from suite.requirements import GROUPS, Requirement, catalog
 
@@ -112,7 +113,8 @@ def engineers_section(record: RunRecord, requirements: dict[str, Requirement], p
             f"vendors' own examples.</p><table><tr><th>Test</th><th>Proves</th><th>Result</th><th>Time</th><th>Reason</th>"
             f"</tr>{''.join(rows)}</table></details>"
             f"<details{' open' if failures else ''}><summary>Failures in full</summary>{failures or '<p>None.</p>'}</details>"
-            f"<details><summary>The ten slowest checks</summary><table>{slow}</table></details></section>")
+            f"<details><summary>The ten slowest checks</summary><table>{slow}</table></details>"
+            f"{sweep_section(record)}</section>")
 
 
 def toolbar(features: list, present: set[str]) -> str:

@@ -89,6 +89,13 @@ PLAIN = {
     "SEC-13": "NOX offers only brands of the right kind of device: all {brands_hp} heat pump brands and {brands_pv} "
               "solar brands this target offers are checked, not a sample.",
     "SEC-14": "A refused connection leaves the customer's devices exactly as they were.",
+    "SEC-15": "Nothing a link carries can become part of a page: it is shown as text, never run.",
+    "SEC-16": "Each refusal from Nomos has its own reference for support and points to help about that very problem.",
+    "SEC-17": "When Nomos does not recognise a caller, its answer says how to identify properly.",
+    "SEC-18": "Every 'this link no longer works' page speaks the customer's language: Dutch, English, French or Spanish.",
+    "SEC-19": "Asking an address for something it does not offer is refused, and the answer says what it does offer.",
+    "SEC-20": "Names with accents or in other scripts come back exactly as they were sent.",
+    "SEC-21": "Advice: pages cannot be hidden inside other websites, and personal pages are not kept on a shared computer.",
 }
 
 GLOSSARY = (

@@ -62,7 +62,7 @@ SLOW_MODULES = frozenset({
     "test_browser_choice", "test_contracts", "test_deviations", "test_fault_matrix", "test_guards",
     "test_living_doc", "test_living_doc_evidence", "test_living_doc_render", "test_readme",
     "test_real_time_waits", "test_remote_target", "test_request_budget", "test_rerun",
-    "test_secret_scan", "test_shards", "test_target_profiles", "test_variant",
+    "test_secret_scan", "test_shards", "test_target_profiles", "test_variant", "test_sweep_deviation",
     "test_selection", "test_short_failures", "test_nightly_week",
 })
 

@@ -31,6 +31,8 @@ OUT = RESULTS.parent
 # first (suite/matrix.py --matrix-first). The matrix writes its current choice to
 # reports/fault-matrix/ and says when this file should be refreshed from it.
 CATCHERS = Path(__file__).with_name("fault_catchers.json")
+# The features, and the sweep's probes (tests/sweep: SEC-15 onwards), under the matrix.
+MATRIX_PATHS = ["tests/flows", "tests/sweep"]
 PENDING = {"SUP-14"}  # no documented endpoint shows it; the scenario is pending
 # CON-02 checks the vendors' examples against the vendored schemas: files, not the
 # sandbox, so no sandbox fault can break it (its strict xfails guard it instead).
@@ -76,7 +78,7 @@ def contract_run(fault: str, only: str = "") -> tuple[str, bool, str, float]:
 def flows_run(*extra: str) -> list[dict[str, object]]:
     """The features under the matrix (suite/matrix.py): its rows, one per test run."""
     RESULTS.unlink(missing_ok=True)  # a run that writes none must not be judged by an older one's
-    done = run(["tests/flows", "--fault-matrix", "-n", "2", "-q", "--living-doc", "none", "-p", "no:randomly", *extra],
+    done = run([*MATRIX_PATHS, "--fault-matrix", "-n", "2", "-q", "--living-doc", "none", "-p", "no:randomly", *extra],
                timeout=900)
     assert RESULTS.is_file(), "the matrix run wrote no results:\n" + done.stdout[-3000:] + done.stderr[-2000:]
     return load_results()
@@ -209,7 +211,7 @@ def matrix_runs(fault_names: set[str]) -> set[str]:
     test parametrized by fault), or, for an API fault, the contract tests of CON-01."""
     collect = ["--collect-only", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--living-doc", "none"]
     # The matrix's recorder would overwrite results.json with an empty run: blocked.
-    flows = run(["tests/flows", "--fault-matrix", "-p", "no:energy-suite-matrix", *collect], timeout=300)
+    flows = run([*MATRIX_PATHS, "--fault-matrix", "-p", "no:energy-suite-matrix", *collect], timeout=300)
     assert flows.returncode == 0, flows.stdout[-2000:] + flows.stderr[-2000:]
     ran: set[str] = set()
     for line in flows.stdout.splitlines():

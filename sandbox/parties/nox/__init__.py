@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.faults import Fault
 from sandbox.parties.nox import manufacturer_api, supplier_api, ui_manufacturer, ui_supplier
 from sandbox.parties.nox.pages import open_session, page_error, session_error
 from sandbox.parties.nox.state import Nox, NoxState, error, nox
@@ -36,10 +37,26 @@ from sandbox.world import World
 
 __all__ = ["Nox", "NoxState", "build_app"]
 
+FAULTS: list[Fault] = [
+    Fault("nox-405-without-allow", ("SEC-19",),
+          "NOX answers a method an endpoint does not offer with 405 but no Allow header"),
+    Fault("nox-ui-frameable", ("SEC-21",),
+          "the Authenticator UI may be framed by any site (no frame-ancestors, no X-Frame-Options): clickjacking"),
+]
+
 
 async def ui(request: Request) -> Response:
     """Where ``link_url`` leads: the flow of the session's kind."""
     n = nox(request)
+    response = await _ui(n, request)
+    if n.world.faulty("nox-ui-frameable"):
+        for name in ("Content-Security-Policy", "X-Frame-Options"):
+            if name in response.headers:
+                del response.headers[name]
+    return response
+
+
+async def _ui(n: Nox, request: Request) -> Response:
     session, lang, refused = open_session(n, request, "token")
     if refused or session is None:
         return refused or session_error("invalid", lang, n.world.other)
@@ -51,6 +68,8 @@ async def ui(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if nox(request).world.faulty("nox-405-without-allow"):
+        headers.pop("Allow", None)
     if request.url.path == "/ui" or request.url.path.startswith("/ui/"):
         response: Response = page_error(nox(request), request, status)
         response.headers.update(headers)

@@ -31,6 +31,8 @@ FAULTS: list[Fault] = [
           "a link session is refused as expired a minute before its expires_at"),
     Fault("nox-completed-session-reusable", ("SUP-12",),
           "a completed link session can be opened and completed again, sending a second callback"),
+    Fault("nox-refusals-in-dutch", ("SEC-18",),
+          "NOX's refused-link pages (expired, completed, invalid) are in Dutch whatever language the link asked for"),
 ]
 
 
@@ -74,11 +76,12 @@ def open_session(n: Nox, request: Request, param: str, kind: str | None = None
     None) named by the query parameter ``param``, else ``(None, language, refusal page)``."""
     session = n.state.sessions.get(request.path_params.get(param) or request.query_params.get(param, ""))
     lang = ui_language(n, session, request)
+    refused_in = "nl" if n.world.faulty("nox-refusals-in-dutch") else lang
     if session is None or (kind is not None and session.kind != kind):
-        return None, lang, session_error("invalid", lang, n.world.other)
+        return None, lang, session_error("invalid", refused_in, n.world.other)
     reason = refusal(n, session)
     if reason:
-        return None, lang, session_error(reason, lang, n.world.other)
+        return None, lang, session_error(reason, refused_in, n.world.other)
     return session, lang, None
 
 

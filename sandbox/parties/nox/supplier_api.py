@@ -37,6 +37,8 @@ FAULTS: list[Fault] = [
           "a brand of the other asset type (a PV brand for a heat pump) is accepted"),
     Fault("nox-redirect-not-allowlisted", ("SUP-05",),
           "any redirect_url is accepted, so NOX would send the user's link data to any site"),
+    Fault("nox-non-ascii-mangled", ("SEC-20",),
+          "a user_id with letters beyond ASCII comes back with each of them replaced by '?'"),
     Fault("nox-supplier-user-id-not-echoed", ("SUP-06",),
           "the answer's supplier_user_id is a NOX-internal id, not the user_id sent"),
     Fault("nox-expires-at-off", ("SUP-07", "SUP-12", "CON-01"),
@@ -106,6 +108,8 @@ async def create_supplier_session(request: Request) -> Response:
         "brand": brand,
         "completed_at": None,
     }
+    if world.faulty("nox-non-ascii-mangled"):
+        answer["supplier_user_id"] = user_id.encode("ascii", "replace").decode()
     if world.faulty("nox-supplier-user-id-not-echoed"):
         answer["supplier_user_id"] = f"sup_{token[:12]}"
     if world.faulty("nox-completed-at-set"):

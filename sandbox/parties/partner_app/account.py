@@ -36,6 +36,8 @@ FAULTS: list[Fault] = [
           "the partner app's session cookie is set without SameSite: other websites' requests carry it"),
     Fault("partner-signout-keeps-session", ("SEC-08",),
           "'Sign out' only shows the sign-in page: the session and its cookie stay, a later visit is signed in"),
+    Fault("partner-home-cacheable", ("SEC-21",),
+          "the signed-in home page may be kept in caches (no 'no-store'): the next user of a shared computer sees it"),
     Fault("partner-sign-in-without-password", ("SEC-11",),
           "a sign-in with the password left empty is accepted: the server relied on the form's required field"),
 ]
@@ -115,4 +117,5 @@ async def home(request: Request, user: PartnerUser) -> Response:
 <button type="submit" data-testid="partner-sign-out">Sign out</button>
 </form>
 </div>"""
-    return page(f"Home – {p.supplier_name}", body, party=PARTY)
+    cached = {"Cache-Control": "private, max-age=600"} if p.world.faulty("partner-home-cacheable") else None
+    return page(f"Home – {p.supplier_name}", body, party=PARTY, headers=cached)

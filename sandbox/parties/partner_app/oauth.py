@@ -31,6 +31,10 @@ FAULTS: list[Fault] = [
           "signing in on an expired linking session crashes the partner page with a server error"),
     Fault("partner-oauth-terms-only-in-browser", ("SEC-11",),
           "the terms box is required in the page, and the server no longer checks it was accepted"),
+    Fault("partner-oauth-reflects-state", ("SEC-15",),
+          "the supplier OAuth page writes the state of its link into its HTML unescaped: a crafted link runs script"),
+    Fault("partner-oauth-refusal-in-english", ("SEC-18",),
+          "the supplier OAuth page's refusals are in English whatever language NOX asked for"),
 ]
 
 
@@ -38,6 +42,7 @@ def oauth_page(p: Partner, nox_state: str, lang: str, email: str = "", error: st
                status: int = 200) -> HTMLResponse:
     text = oauth_texts(lang, p.supplier_name)
     required = " required" if p.world.faulty("partner-oauth-terms-only-in-browser") else ""
+    raw_state = nox_state if p.world.faulty("partner-oauth-reflects-state") else esc(nox_state)
     terms_link = "" if p.world.faulty("partner-oauth-hides-terms") else (
         f'<p><a data-testid="terms-link" href="/terms?language={esc(lang)}" target="_blank" '
         f'rel="noopener">{esc(text["terms"])}</a></p>'
@@ -46,7 +51,7 @@ def oauth_page(p: Partner, nox_state: str, lang: str, email: str = "", error: st
 <p>{esc(text["intro"])}</p>
 {alert("oauth-error", error, "div") if error else ""}
 <form data-testid="supplier-oauth" method="post" action="/oauth/nox">
-<input type="hidden" name="state" value="{esc(nox_state)}">
+<input type="hidden" name="state" value="{raw_state}">
 <input type="hidden" name="language" value="{esc(lang)}">
 <label for="email">Email</label>
 <input type="email" id="email" name="email" autocomplete="username" required value="{esc(email)}">
@@ -61,6 +66,8 @@ def oauth_page(p: Partner, nox_state: str, lang: str, email: str = "", error: st
 
 
 def oauth_error(p: Partner, lang: str, key: str, status: int) -> HTMLResponse:
+    if p.world.faulty("partner-oauth-refusal-in-english"):
+        lang = "en"
     text = oauth_texts(lang, p.supplier_name)
     return p.error_page(text["title"], "oauth-error", text[key], status, lang)
 
