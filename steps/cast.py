@@ -13,7 +13,7 @@ labelled "Email" and "Password"):
   (a recorded browser);
 - :class:`FormSignIn`: for scenarios that only need someone signed in. It fetches the
   same sign-in page, reads it as a browser does before scripts run
-  (``steps/pages/static_html.py``: the form at or inside its test id's element, inputs
+  (``suite/static_html.py``: the form at or inside its test id's element, inputs
   labelled by ``for=`` or by a wrapping label), and posts the same form over HTTP (its
   hidden fields included), then hands the session cookie the partner app
   set to the scenario's browser context. Each scenario gets a session of its own, just
@@ -31,8 +31,8 @@ import httpx
 from playwright.sync_api import BrowserContext, Page
 
 from steps.pages.partner import PartnerHome, PartnerSignIn
-from steps.pages.static_html import StaticPage
 from suite.http import describe
+from suite.static_html import StaticPage
 from suite.target import PartnerUser, Target
 
 # Persona in the features -> partner user role in the target profile.

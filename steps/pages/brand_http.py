@@ -41,14 +41,24 @@ class BrandSignInOverHttp:
                 return url, None
         raise AssertionError(f"more than {MAX_HOPS} redirects from the manufacturer's sign-in")
 
-    def complete(self, link_url: str, account: BrandAccount, stop_at: str) -> str:
+    def complete(self, link_url: str, account: BrandAccount, stop_at: str) -> str | None:
         """Open ``link_url`` (a link with its brand chosen), sign in with ``account`` and
-        return where the way back ends: an address under ``stop_at`` when NOX completed the link."""
+        return where the way back ends: an address under ``stop_at`` when NOX completed the
+        link. None when the sign-in page's form is put in by a script (only a browser can
+        fill it in: :meth:`follow` then takes the way back from where the brand sent it)."""
         url, shown = self._go(link_url)
         assert shown is not None
-        form = Html(shown.text(), url).form("brand-login")
+        page = Html(shown.text(), url)
+        form = page.form("brand-login")
+        if form is None and page.built_later:
+            return None
         assert form is not None, f"the chosen brand's sign-in page did not open ({shown.status})"
         fields = form.filled({"brand-username": account.username, "brand-password": account.password.reveal()},
                              tick=("brand-accept-terms",))
         back, _ = self._go(form.action, post=fields, stop_at=stop_at)
+        return back
+
+    def follow(self, url: str, stop_at: str) -> str:
+        """Follow the way back from ``url`` (where the brand sent the browser) until ``stop_at``."""
+        back, _ = self._go(url, stop_at=stop_at)
         return back

@@ -18,8 +18,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route
 
 from steps.pages.base import PageObject
-from steps.pages.static_html import StaticPage
 from suite.http import RequestLedger
+from suite.static_html import StaticPage
 from suite.target import Target
 
 # The form at the test id's element, inside it (a region around the form) or around it,

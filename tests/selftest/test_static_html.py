@@ -1,6 +1,6 @@
 """Issue 20: where the suite reads a page without a browser, it reads it as a browser would.
 
-``steps/pages/static_html.py`` reads the partner's sign-in form for the sign-in over HTTP
+``suite/static_html.py`` reads the partner's sign-in form for the sign-in over HTTP
 and the answer to a form sent straight to its server. Each markup a conforming page may
 choose (interfaces.md fixes test ids and labels, not elements, quoting or label style)
 must read the same; content a script puts in after load must read as not there yet; and
@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.markup import MARKER, rewrite
 from steps.cast import FormSignIn
-from steps.pages.static_html import StaticPage
+from suite.static_html import StaticPage
 
 FOR_LABELS = """<!doctype html><html><body><main>
 <form data-testid="partner-login" method="post" action="/login">

@@ -57,6 +57,8 @@ class StaticForm:
     enctype: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     labels: dict[str, list[str]] = field(default_factory=dict)  # field name -> its labels' texts
+    test_ids: dict[str, str] = field(default_factory=dict)  # a control's test id -> its field name
+    boxes: dict[str, tuple[str, str]] = field(default_factory=dict)  # an unticked box's test id -> (name, value)
 
     def named(self, label: str) -> str:
         """The name of the field labelled ``label`` ('' when none): an exact label first,
@@ -86,6 +88,20 @@ class StaticPage:
 
     def with_test_id(self, test_id: str) -> list[Element]:
         return [e for e in self._rendered() if e.get("data-testid") == test_id]
+
+    @property
+    def lang(self) -> str | None:
+        """``<html lang>`` as written (None when the page has none)."""
+        return self.root.get("lang") or None
+
+    @property
+    def built_later(self) -> bool:
+        """Some of the page waits in a ``<template>`` for a script to put it in."""
+        return any(e.tag == "template" for e in self.root.iter()) and any(e.tag == "script" for e in self.root.iter())
+
+    def attribute(self, test_id: str, name: str) -> str | None:
+        found = self.with_test_id(test_id)
+        return found[0].get(name) if found else None
 
     def shows(self, test_id: str) -> bool:
         """An element with this test id is in the page as first loaded (outside any template)."""
@@ -128,6 +144,8 @@ class StaticPage:
             if not name:
                 continue
             read.labels[name] = self._labels_of(control)
+            if control.get("data-testid"):
+                read.test_ids[control.get("data-testid", "")] = name
             if control.tag == "textarea":
                 read.fields.append((name, "".join(control.itertext())))
             elif control.tag == "select":
@@ -138,6 +156,8 @@ class StaticPage:
             elif kind in {"checkbox", "radio"}:
                 if control.get("checked") is not None:
                     read.fields.append((name, control.get("value", "on")))
+                elif control.get("data-testid"):
+                    read.boxes[control.get("data-testid", "")] = (name, control.get("value", "on"))
             elif kind not in UNSUBMITTED:
                 read.fields.append((name, control.get("value", "")))
         return read
