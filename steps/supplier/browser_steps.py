@@ -155,7 +155,7 @@ def signs_in_at_manufacturer(sup_flow: SupplierFlow, scenario: Scenario, persona
 @then("she is back at the partner's callback with the link data")
 def back_with_data(sup_flow: SupplierFlow, scenario: Scenario, evidence: Evidence) -> None:
     arrival = expect_back_with_data(sup_flow, scenario.browser())
-    devices = PartnerDevices(scenario.browser())
+    devices = PartnerDevices(scenario.browser(), scenario.target)
     try:  # a callback page that lists no devices (or lists them oddly: later steps judge that) is pictured as it is
         listed = devices.listed() if devices.is_shown() else []
     except AssertionError:
