@@ -68,7 +68,7 @@ def test_a_picture_of_a_person_who_kept_other_devices_marks_this_scenarios_and_n
     kept = {"vaillant": ["vaillant-hp-0001"], "sma": ["sma-pv-0001"], "daikin": ["daikin-hp-0001"]}
     partner = SimpleNamespace(state=SimpleNamespace(devices={alice.id: kept}, nox_user_ids={}), supplier_name="Helios")
     page.set_content(devices_page(partner, alice, "Connected 1 daikin device").body.decode())  # the sandbox's own page
-    devices = PartnerDevices(page)
+    devices = PartnerDevices(page, load("sandbox"))
     evidence = evidence_module.Evidence(request.node)
     capture_devices(evidence, devices, devices.listed(), ["daikin-hp-0001"], "Alice", "her devices at the partner")
 
@@ -137,7 +137,9 @@ def test_screen_one_counts_requirements_then_scenarios_then_examples_as_the_sect
     numbers = re.search(r'<div class="card" id="numbers">.*?</div>', html, flags=re.S)
     assert numbers
     said = {key: int(n) for key, n in re.findall(r'data-count="(\w+)">(\d+) ', numbers.group(0))}
-    requirement_rows = re.findall(r"<tr data-filter[^>]*><td><b>[A-Z]{3}-\d\d</b>", html)
+    table = re.search(r'<section class="box" id="requirements"[^>]*>.*?</section>', html, flags=re.S)
+    assert table  # the requirements table (the proof-over-nights table below it lists them again)
+    requirement_rows = re.findall(r"<tr data-filter[^>]*><td><b>[A-Z]{3}-\d\d</b>", table.group(0))
     assert said["requirements"] == len(requirement_rows) == len(catalog())
     blocks = re.findall(r'<details class="scn" id="scn-', html)
     sections = [(int(s), int(e)) for s, e in re.findall(r'<p class="note">(\d+) scenarios? \((\d+) examples?\)', html)]
@@ -145,7 +147,7 @@ def test_screen_one_counts_requirements_then_scenarios_then_examples_as_the_sect
     ran = [t for t in record.tests if t.is_scenario]
     assert said["examples"] == len(ran) == sum(e for _, e in sections), "examples: screen one = the sections"
     verdict = terms.visible_text(re.search(r'<h1 id="verdict">.*?</h1>', html, flags=re.S).group(0))
-    plainly = sum(1 for k in re.findall(r'data-status="(\w+)"[^>]*><td><b>[A-Z]{3}-\d\d', html) if k == "passed")
+    plainly = sum(1 for k in re.findall(r'data-status="(\w+)"[^>]*><td><b>[A-Z]{3}-\d\d', table.group(0)) if k == "passed")
     assert verdict.startswith(f"{plainly} of {len(catalog())} requirements were proved"), verdict
     assert "CON-02 holds with" in verdict, "a requirement with exceptions is said apart, not counted as proved"
 
