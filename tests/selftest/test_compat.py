@@ -1,4 +1,4 @@
-"""suite/compat.py holds every private internal of pytest, pytest-bdd and Schemathesis the
+"""suite/compat.py holds every private internal of pytest, pytest-bdd, pytest-playwright and Schemathesis the
 suite uses. Each test proves one still behaves as the module relies on, at the versions
 pinned in pyproject.toml; when a pin moves and one breaks, the failure names the
 library, the version it was checked against, and the function of suite/compat.py to mend.
