@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,8 +135,10 @@ def proofs(history: Sequence[hist.Entry], target: str, nodeids: Iterable[str]) -
 
 
 def label(entry: hist.Entry) -> str:
-    run = getattr(entry, "run", "") or ""
-    return run or f"{time.strftime('%d %b %H:%M', time.gmtime(entry.at))} UTC, {entry.commit or 'unknown'}"
+    """The run that made ``entry``, as the living document names it."""
+    from suite.living_doc.proof import label_of  # not at import: a plugin registered after this one (conftest.py)
+
+    return entry.run or label_of(entry)
 
 
 def proved_at(tests: Sequence[str], found: dict[str, Proof]) -> float | None:
