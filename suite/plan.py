@@ -262,7 +262,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     costs, cases = Costs.load(), settings(config).max_examples
     candidates = [candidate(item, costs.of(kind_of(item), cases)) for item in items]
-    budget = target.limits.request_budget * shards  # suite.shard gave this run its share
+    budget = target.limits.request_budget  # the profile's, for all shards (the stored target is not the share)
     plan = config.stash[PLAN_KEY] = make_plan(candidates, hist.load(history_path(config)), target.name, budget, shards)
     if plan.planned:
         keep = set(plan.chosen)

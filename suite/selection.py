@@ -21,7 +21,8 @@ import pytest
 from suite.browser import ENDPOINT_ENV, playwright_endpoint, shown_endpoint
 from suite.budget import shown
 from suite.compat import mark_names
-from suite.keys import target_or_none
+from suite.keys import shard_of, target_or_none
+from suite.shard import share
 from suite.target import chosen_from
 
 MARKER_NAME = re.compile(r"^([\w.-]+)")
@@ -88,14 +89,14 @@ def first_line(config: pytest.Config) -> str | None:
     target = target_or_none(config)
     if target is None:
         return None
-    limits = target.limits
+    limits = share(target, shard_of(config)).limits  # the stored target is the whole profile's
     source = chosen_from(config.getoption("--target"))
     if config.getoption("--sandbox-variant", "default") != "default":
         source += f", --sandbox-variant {config.getoption('--sandbox-variant')}"
-    share = " (this shard's share)" if config.getoption("--shard", None) else ""
+    part = " (this shard's share)" if config.getoption("--shard", None) else ""
     pace = f"at {limits.requests_per_second:g}/s" if limits.requests_per_second > 0 else "unpaced"
     return (f"target: {target.name} ({shown(target.source)}, chosen by {source}); browser: {browser_words(config)}; "
-            f"request budget: {limits.request_budget} requests {pace}{share}")
+            f"request budget: {limits.request_budget} requests {pace}{part}")
 
 
 @pytest.hookimpl(trylast=True)  # called last, printed first: pytest prints the header's lines in reverse
