@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from suite.http import RequestLedger
-from suite.keys import LEDGER_KEY, settings
+from suite.keys import BUDGET_KEY, LEDGER_KEY, settings
 from suite.paths import REPORTS_DIR, ROOT
 from suite.target import Target
 
@@ -43,7 +43,6 @@ from suite.target import Target
 COSTS_FILE = Path(os.environ.get("SUITE_REQUEST_COSTS") or Path(__file__).with_name("request_costs.toml"))
 SUMMARY_NAME = "request-summary.json"  # in the reports folder
 RUN_DIR_KEY = "energy_suite_run_dir"
-STATE_KEY = pytest.StashKey["RunBudget"]()
 PROPERTY = "requests"
 FLOWS = ("sso", "supplier", "manufacturer")
 CHANNELS = ("browser", "api")
@@ -291,13 +290,13 @@ class RunBudget:
 def configure(config: pytest.Config, target: Target) -> None:
     """Open the run's ledger for ``target``: the profile's limits, or this shard's share
     of them (suite/entry.py hands it in)."""
-    state = config.stash[STATE_KEY] = RunBudget(config, target)
+    state = config.stash[BUDGET_KEY] = RunBudget(config, target)
     config.stash[LEDGER_KEY] = state.ledger
     config.pluginmanager.register(state, "energy-suite-budget")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    state = config.stash.get(STATE_KEY, None)
+    state = config.stash.get(BUDGET_KEY, None)
     if state is not None:
         state.close()
 

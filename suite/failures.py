@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest._code.code import ExceptionChainRepr, ReprEntry, Traceback
 
-ROOT = Path(__file__).resolve().parent.parent
+from suite.compat import fixtures_asked, is_traceback_repr, playwright_test_folder, short_traceback
+from suite.evidence import EVIDENCE_KEY
+from suite.paths import REPORTS_DIR, ROOT
+
 STEP_KEY = pytest.StashKey[str]()
 TRACE_OPTIONS = ("on", "retain-on-failure")
 
@@ -52,8 +54,7 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario
 
 def used_a_browser(item: pytest.Item) -> bool:
     """Whether the scenario opened a page (steps ask for it when they need it)."""
-    asked = getattr(getattr(item, "_request", None), "_fixture_defs", {})
-    return "page" in getattr(item, "fixturenames", ()) or "page" in asked
+    return "page" in getattr(item, "fixturenames", ()) or "page" in fixtures_asked(item)
 
 
 def trace_path(item: pytest.Item) -> str | None:
@@ -61,20 +62,11 @@ def trace_path(item: pytest.Item) -> str | None:
     config = item.config
     if config.getoption("--tracing", "off") not in TRACE_OPTIONS or not used_a_browser(item):
         return None
-    try:
-        from pytest_playwright.pytest_playwright import _truncate_file_name
-        from slugify import slugify
-    except ImportError:
-        return None
-    folder = slugify(item.nodeid)
-    retry = getattr(item, "execution_count", 1) - 1
-    folder += f"-retry{retry}" if retry > 0 else ""
-    return str(Path(config.getoption("--output")).absolute() / _truncate_file_name(folder) / "trace.zip")
+    folder = playwright_test_folder(item)
+    return str(folder / "trace.zip") if folder is not None else None
 
 
 def where_to_look(item: pytest.Item, sentence: str) -> list[str]:
-    from suite.evidence import EVIDENCE_KEY, REPORTS_DIR
-
     start = Path(item.config.invocation_params.dir)
     lines = [sentence]
     lines.append(f"  step:    {item.stash.get(STEP_KEY, 'while preparing the scenario')}")
@@ -100,17 +92,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     config = item.config
     excinfo = call.excinfo
     if (not report.failed or excinfo is None or STEP_KEY not in item.stash or config.getoption("tbstyle", "auto") != "auto"
-            or config.getoption("fulltrace", False) or not isinstance(report.longrepr, ExceptionChainRepr)):
+            or config.getoption("fulltrace", False) or not is_traceback_repr(report.longrepr)):
         return report
-    frames = [entry for entry in excinfo.traceback if ours(entry.path) and not entry.name.startswith("pytest_")]
+    frames = excinfo.traceback.filter(lambda entry: ours(entry.path) and not entry.name.startswith("pytest_"))
     if frames:
-        excinfo.traceback = Traceback(frames)
-    short = excinfo.getrepr(style="short", chain=False, tbfilter=False, funcargs=False)
-    if not isinstance(short, ExceptionChainRepr):
-        return report
+        excinfo.traceback = frames
     sentence = str(excinfo.value).strip() or excinfo.typename
-    head = ReprEntry(lines=where_to_look(item, sentence), reprfuncargs=None, reprlocals=None, reprfileloc=None,
-                     style="value")
-    short.reprtraceback.reprentries.insert(0, head)
-    report.longrepr = short
+    short = short_traceback(excinfo, where_to_look(item, sentence))
+    if short is not None:
+        report.longrepr = short
     return report

@@ -8,11 +8,12 @@ Who stores what is in suite/entry.py, in the order it happens.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from suite.budget import RunBudget
     from suite.clock import TimeKeeper
     from suite.contract import ContractSettings
     from suite.deployment import Deployment
@@ -27,6 +28,8 @@ SHARD_KEY = pytest.StashKey["Shard"]()  # --shard i/n (suite/shard.py)
 LEDGER_KEY = pytest.StashKey["RequestLedger"]()  # the run's request budget (suite/budget.py)
 KEEPER_KEY = pytest.StashKey["TimeKeeper"]()  # the clock lock and real waits (suite/clock.py)
 SETTINGS_KEY = pytest.StashKey["ContractSettings"]()  # contract fuzzing's budget and seed (suite/contract.py)
+BUDGET_KEY = pytest.StashKey["RunBudget"]()  # the run's folder, shared by its workers, and its estimate (suite/budget.py)
+PLAN_FACTS_KEY = pytest.StashKey[dict[str, Any]]()  # --fit-budget's plan, on the controller too (suite/plan.py)
 
 
 def target_of(config: pytest.Config) -> Target:
@@ -56,3 +59,12 @@ def keeper_of(config: pytest.Config) -> TimeKeeper:
 
 def settings(config: pytest.Config) -> ContractSettings:
     return config.stash[SETTINGS_KEY]
+
+
+def budget_of(config: pytest.Config) -> RunBudget:
+    return config.stash[BUDGET_KEY]
+
+
+def plan_facts_of(config: pytest.Config) -> dict[str, Any] | None:
+    """The plan this run followed, as the run record keeps it (None: no --fit-budget)."""
+    return config.stash.get(PLAN_FACTS_KEY, None)

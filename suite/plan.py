@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from suite.keys import PLAN_FACTS_KEY, budget_of, settings, shard_of, target_of
 from suite.requirements import TAG
 
 if TYPE_CHECKING:  # suite.living_doc is a plugin: imported when used, so pytest registers it first
@@ -44,7 +46,7 @@ HEADROOM = 1.0  # of each shard's share planned
 MARGIN = {"contract": 1.0, "other": 1.15}
 PREFLIGHT = 4  # requests each run sends to see the target answers (suite/plugin.py check_reachable)
 PLAN_KEY = pytest.StashKey["Plan"]()
-FACTS_KEY = pytest.StashKey[dict[str, Any]]()  # the plan's facts, on the controller too (for the run record)
+SAID_KEY = pytest.StashKey[bool]()  # the controller printed the plan a worker made
 SMOKE = "smoke"
 
 
@@ -114,6 +116,7 @@ class Plan:
 
 def proofs(history: Sequence[hist.Entry], target: str, nodeids: Iterable[str]) -> dict[str, Proof]:
     """Per test (by node id) and per requirement tag: its proof on ``target``."""
+    # not at import: suite.living_doc is a plugin registered after this one, and pytest rewrites it as it imports it
     from suite.living_doc import history as hist
 
     past = hist.comparable(list(history), target)
@@ -132,10 +135,10 @@ def proofs(history: Sequence[hist.Entry], target: str, nodeids: Iterable[str]) -
 
 
 def label(entry: hist.Entry) -> str:
-    import time
+    """The run that made ``entry``, as the living document names it."""
+    from suite.living_doc.proof import label_of  # not at import: a plugin registered after this one (conftest.py)
 
-    run = getattr(entry, "run", "") or ""
-    return run or f"{time.strftime('%d %b %H:%M', time.gmtime(entry.at))} UTC, {entry.commit or 'unknown'}"
+    return entry.run or label_of(entry)
 
 
 def proved_at(tests: Sequence[str], found: dict[str, Proof]) -> float | None:
@@ -148,7 +151,7 @@ def proved_at(tests: Sequence[str], found: dict[str, Proof]) -> float | None:
 
 
 def fits(chosen: Sequence[Candidate], budget: int, shards: int, headroom: float = HEADROOM) -> bool:
-    from suite.shard import split
+    from suite.shard import split  # not at import: suite.shard is a plugin registered after this one (conftest.py)
 
     cost = {c.nodeid: c.cost for c in chosen}
     loads = [0.0] * shards
@@ -216,7 +219,7 @@ def make_plan(candidates: Sequence[Candidate], history: Sequence[hist.Entry], ta
 
 def candidate(item: pytest.Item, cost: float) -> Candidate:
     """The plan's view of a test: its estimated requests (suite/budget.py) with :data:`MARGIN`."""
-    from suite.shard import moves_clock, weight
+    from suite.shard import moves_clock, weight  # not at import: a plugin registered after this one (conftest.py)
 
     marks = {m.name for m in item.iter_markers()}
     contract = getattr(getattr(item, "function", None), "contract_operation", None) is not None
@@ -226,9 +229,7 @@ def candidate(item: pytest.Item, cost: float) -> Candidate:
 
 
 def history_path(config: pytest.Config) -> Path | None:
-    import os
-
-    from suite.living_doc import HISTORY_ENV, option_path
+    from suite.living_doc import HISTORY_ENV, option_path  # not at import: a plugin registered after this one
 
     chosen = config.getoption("--plan-history") or config.getoption("--history") or os.environ.get(HISTORY_ENV)
     if chosen is None:
@@ -251,21 +252,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("--fit-budget"):
         return
-    from suite.budget import STATE_KEY
-    from suite.plugin import TARGET_KEY
-    from suite.shard import shard_of
-
-    state = config.stash[STATE_KEY]
-    target = config.stash[TARGET_KEY]
+    state = budget_of(config)
+    target = target_of(config)
     shard = shard_of(config)
     shards = shard.count if shard else 1
+    # not at import: suite.budget and suite.living_doc are plugins registered after this one (conftest.py)
     from suite.budget import Costs, kind_of
-    from suite.contract import settings
-    from suite.living_doc import history as hist
+    from suite.living_doc import history as hist  # (the same reason)
 
     costs, cases = Costs.load(), settings(config).max_examples
     candidates = [candidate(item, costs.of(kind_of(item), cases)) for item in items]
-    budget = target.limits.request_budget * shards  # suite.shard gave this run its share
+    budget = target.limits.request_budget  # the profile's, for all shards (the stored target is not the share)
     plan = config.stash[PLAN_KEY] = make_plan(candidates, hist.load(history_path(config)), target.name, budget, shards)
     if plan.planned:
         keep = set(plan.chosen)
@@ -273,7 +270,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item.nodeid in keep]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-    config.stash[FACTS_KEY] = plan.facts()
+    config.stash[PLAN_FACTS_KEY] = plan.facts()
     if state.is_worker:
         (state.run_dir / "plan.json").write_text(json.dumps({"lines": plan.lines(), "facts": plan.facts()}), encoding="utf-8")
     else:
@@ -291,21 +288,14 @@ def say(config: pytest.Config, lines: list[str]) -> None:
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     """The controller prints the plan the first worker made (every worker makes the same)."""
     config = node.config
-    if not config.getoption("--fit-budget") or getattr(config, "_energy_plan_said", False):
+    if not config.getoption("--fit-budget") or config.stash.get(SAID_KEY, False):
         return
-    from suite.budget import STATE_KEY
-
-    path = config.stash[STATE_KEY].run_dir / "plan.json"
+    path = budget_of(config).run_dir / "plan.json"
     if path.is_file():
-        config._energy_plan_said = True  # type: ignore[attr-defined]
+        config.stash[SAID_KEY] = True
         data = json.loads(path.read_text(encoding="utf-8"))
-        config.stash[FACTS_KEY] = data["facts"]
+        config.stash[PLAN_FACTS_KEY] = data["facts"]
         say(config, data["lines"])
-
-
-def facts_of(config: pytest.Config) -> dict[str, Any] | None:
-    """The plan this run followed (None: no --fit-budget)."""
-    return config.stash.get(FACTS_KEY, None)
 
 
 # --------------------------------------------------------------------- over nights
@@ -316,7 +306,7 @@ def simulate(candidates: Sequence[Candidate], target: str, budget: int, shards: 
     """The plans of ``nights`` nights in a row when every planned check passes, each night's
     run added to the history as the nightly adds it: what the selftest and the docs' figures
     rest on."""
-    from suite.living_doc import history as hist
+    from suite.living_doc import history as hist  # not at import: a plugin registered after this one (conftest.py)
 
     history: list[hist.Entry] = []
     plans = []

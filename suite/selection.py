@@ -17,7 +17,13 @@ import re
 from typing import Any
 
 import pytest
-from _pytest.main import ExitCode
+
+from suite.browser import ENDPOINT_ENV, playwright_endpoint, shown_endpoint
+from suite.budget import shown
+from suite.compat import mark_names
+from suite.keys import shard_of, target_or_none
+from suite.shard import share
+from suite.target import chosen_from
 
 MARKER_NAME = re.compile(r"^([\w.-]+)")
 
@@ -34,16 +40,7 @@ def known_marks(config: pytest.Config) -> set[str]:
 
 def names_in(expression: str) -> list[str]:
     """The marker names an ``-m`` expression asks for (keyword arguments' names and values left out)."""
-    from _pytest.mark.expression import Scanner, TokenType
-
-    tokens = list(Scanner(expression).lex(expression))
-    names = []
-    for i, token in enumerate(tokens):
-        after = tokens[i + 1].type if i + 1 < len(tokens) else None
-        before = tokens[i - 1].type if i else None
-        if token.type is TokenType.IDENT and TokenType.EQUAL not in (after, before):
-            names.append(token.value)
-    return names
+    return mark_names(expression)
 
 
 def typo(expression: str, known: set[str]) -> str | None:
@@ -78,8 +75,6 @@ def configure(config: pytest.Config) -> None:
 
 
 def browser_words(config: pytest.Config) -> str:
-    from suite.browser import ENDPOINT_ENV, playwright_endpoint, shown_endpoint
-
     browsers = config.getoption("--browser", None) or ["chromium"]
     name = ", ".join(browsers)
     channel = config.getoption("--browser-channel", None)
@@ -91,21 +86,17 @@ def browser_words(config: pytest.Config) -> str:
 
 
 def first_line(config: pytest.Config) -> str | None:
-    from suite.budget import shown
-    from suite.plugin import TARGET_KEY
-    from suite.target import chosen_from
-
-    target = config.stash.get(TARGET_KEY, None)
+    target = target_or_none(config)
     if target is None:
         return None
-    limits = target.limits
+    limits = share(target, shard_of(config)).limits  # the stored target is the whole profile's
     source = chosen_from(config.getoption("--target"))
     if config.getoption("--sandbox-variant", "default") != "default":
         source += f", --sandbox-variant {config.getoption('--sandbox-variant')}"
-    share = " (this shard's share)" if config.getoption("--shard", None) else ""
+    part = " (this shard's share)" if config.getoption("--shard", None) else ""
     pace = f"at {limits.requests_per_second:g}/s" if limits.requests_per_second > 0 else "unpaced"
     return (f"target: {target.name} ({shown(target.source)}, chosen by {source}); browser: {browser_words(config)}; "
-            f"request budget: {limits.request_budget} requests {pace}{share}")
+            f"request budget: {limits.request_budget} requests {pace}{part}")
 
 
 @pytest.hookimpl(trylast=True)  # called last, printed first: pytest prints the header's lines in reverse
@@ -134,7 +125,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    if exitstatus != ExitCode.NO_TESTS_COLLECTED or hasattr(config, "workerinput"):
+    if exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED or hasattr(config, "workerinput"):
         return
     option = config.option
     chosen = " and ".join(filter(None, (f"-m {option.markexpr!r}" if getattr(option, "markexpr", "") else "",

@@ -35,7 +35,7 @@ import pytest
 from suite.keys import target_or_none
 from suite.living_doc import history
 from suite.living_doc.collect import Collector, run_facts
-from suite.living_doc.proof import enters_history
+from suite.living_doc.proof import PARTIAL_DIR, enters_history, partial
 from suite.living_doc.record import RunRecord, merge
 from suite.living_doc.render import render
 from suite.living_doc.status import requirement_statuses
@@ -103,8 +103,6 @@ class LivingDoc:
     @property
     def out(self) -> Path | None:
         """The document; a partial selection's default one is its own (suite/living_doc/proof.py)."""
-        from suite.living_doc.proof import PARTIAL_DIR, partial
-
         chosen = option_path(self.config.getoption("--living-doc"))
         given = any(str(a).startswith("--living-doc") for a in self.config.invocation_params.args)
         if not given and chosen == DEFAULT_DOC and partial(self.config):

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from suite.compat import report_context
-from suite.keys import settings
+from suite.keys import plan_facts_of, settings
+from suite.living_doc.profile_facts import facts
+from suite.living_doc.proof import partial, run_label, run_url
 from suite.living_doc.record import SEVERITY, TestRecord, code_version
 from suite.redaction import redact
 from suite.requirements import TAG
@@ -145,8 +147,6 @@ def run_facts(config: pytest.Config, target: Any, started: float, finished: floa
         f"-k {config.option.keyword!r}" if getattr(config.option, "keyword", "") else "",
         " ".join(str(a) for a in config.args if a not in config.getini("testpaths")),
     )))
-    from suite.living_doc.profile_facts import facts
-
     return {
         "started": started, "finished": finished, **code_version(),
         "target": {"name": getattr(target, "name", "unknown"), "description": getattr(target, "description", ""),
@@ -161,8 +161,5 @@ def run_facts(config: pytest.Config, target: Any, started: float, finished: floa
 def nightly_facts(config: pytest.Config, target: Any, started: float) -> dict[str, Any]:
     """The plan the run followed, its label and link, whether it was a partial selection,
     and the target's proof window (suite/living_doc/proof.py)."""
-    from suite.living_doc.proof import partial, run_label, run_url
-    from suite.plan import facts_of
-
-    facts = {"proof_window_nights": getattr(target, "proof_window_nights", 7)} if target is not None else {}
-    return {"plan": facts_of(config), "run": run_label(started), "url": run_url(), "partial": partial(config), **facts}
+    window = {"proof_window_nights": getattr(target, "proof_window_nights", 7)} if target is not None else {}
+    return {"plan": plan_facts_of(config), "run": run_label(started), "url": run_url(), "partial": partial(config), **window}

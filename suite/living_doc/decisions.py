@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from suite.living_doc.features import esc
+from suite.living_doc.first_screen import listing
 from suite.living_doc.record import RunRecord, TestRecord, parse_deviation
 from suite.living_doc.scenarios import chips
 from suite.living_doc.status import Status
@@ -82,13 +83,6 @@ def deviations_part(record: RunRecord, today: date) -> str:
         when = date_words(part["until"], today, "expiry", "until = YYYY-MM-DD on the deviation")
         items.append(item(f"<b>{esc(part['id'])}</b> {esc(part['reason'])}. {chips(reqs)}", owner, when))
     return f"<h3>Known vendor deviations ({len(items)})</h3>{listing(items)}" if items else ""
-
-
-def listing(items: list[str], limit: int = 6) -> str:
-    shown = "".join(f"<li>{entry}</li>" for entry in items[:limit])
-    if len(items) > limit:
-        shown += f"<li class='muted'>\u2026 and {len(items) - limit} more (filter by status below)</li>"
-    return f"<ul>{shown}</ul>"
 
 
 def decisions_card(record: RunRecord, statuses: dict[str, Status], requirements: dict[str, Requirement],

@@ -22,7 +22,8 @@ import pytest
 
 from suite.living_doc import history as hist
 from suite.living_doc.features import esc
-from suite.living_doc.record import RunRecord
+from suite.living_doc.record import RunRecord, code_version
+from suite.living_doc.status import requirement_statuses
 from suite.requirements import Requirement
 
 DAY = 86400.0
@@ -47,8 +48,6 @@ def run_label(started: float) -> str:
     number, workflow = os.environ.get("GITHUB_RUN_NUMBER"), os.environ.get("GITHUB_WORKFLOW")
     if number:
         return f"{workflow or 'run'} #{number}"
-    from suite.living_doc.record import code_version
-
     return f"{time.strftime('%d %b %H:%M', time.gmtime(started))} UTC, {code_version()['commit']}"
 
 
@@ -78,8 +77,6 @@ def checks_of(record: RunRecord) -> dict[str, set[str]]:
 
 def proved(history: list[hist.Entry], record: RunRecord, requirements: dict[str, Requirement]) -> dict[str, Proved]:
     """When each requirement was last proved on the record's target, this run included."""
-    from suite.living_doc.status import requirement_statuses
-
     target = str(record.run.get("target", {}).get("name", ""))
     now = hist.entry_of(record, requirement_statuses(record.tests, requirements))
     now.run = now.run or "this run"

@@ -1,4 +1,4 @@
-"""suite/compat.py holds every private internal of pytest, pytest-bdd and Schemathesis the
+"""suite/compat.py holds every private internal of pytest, pytest-bdd, pytest-playwright and Schemathesis the
 suite uses. Each test proves one still behaves as the module relies on, at the versions
 pinned in pyproject.toml; when a pin moves and one breaks, the failure names the
 library, the version it was checked against, and the function of suite/compat.py to mend.
@@ -111,3 +111,47 @@ def test_schemathesis_auth_and_transport() -> None:
     clone = schema.include(path_regex=".*")
     assert clone.transport is transport, broken("schemathesis", "use_transport: a clone of the schema loses our transport")
 
+
+
+def test_pytest_mark_expression_names() -> None:
+    """``mark_names`` reads the words of ``-m`` as pytest's own scanner does."""
+    assert compat.mark_names("supplier and not (REQ-SSO-09 or smoke)") == ["supplier", "REQ-SSO-09", "smoke"], broken(
+        "pytest", "mark_names no longer finds the marker names of an -m expression")
+    assert compat.mark_names("sso(flow=1)") == ["sso"], broken("pytest", "mark_names reads keyword arguments as names")
+
+
+def test_pytest_short_traceback_with_a_head() -> None:
+    """``short_traceback`` prints pytest's short traceback under lines of our own."""
+    def fail() -> None:
+        raise AssertionError("what the person saw")
+
+    try:
+        fail()
+    except AssertionError:
+        excinfo = pytest.ExceptionInfo.from_current()
+    short = compat.short_traceback(excinfo, ["what the person saw", "  step:    Then something"])
+    assert short is not None and compat.is_traceback_repr(short), broken("pytest", "short_traceback gives another kind of repr")
+    text = str(short)
+    assert text.startswith("what the person saw\n  step:    Then something\n"), broken(
+        "pytest", f"short_traceback's head is not printed first:\n{text[:400]}")
+    assert "in fail" in text and "AssertionError: what the person saw" in text, broken(
+        "pytest", f"short_traceback lost the frames or the error:\n{text[:400]}")
+    assert not compat.is_traceback_repr("a string"), broken("pytest", "is_traceback_repr")
+
+
+def test_pytest_playwright_output_folder(tmp_path: Path) -> None:
+    """``playwright_test_folder`` is pytest-playwright's ``output_path`` (long names shortened,
+    reruns in folders of their own); ``fixtures_asked`` sees a fixture a step asked for late."""
+    (tmp_path / "test_it.py").write_text(
+        "import pytest\nfrom suite import compat\n\n"
+        "@pytest.mark.parametrize('name', ['short', 'x' * 300])\n"
+        "def test_it(request, name):\n"
+        "    request.node.execution_count = 2\n"
+        "    path = request.getfixturevalue('output_path')\n"
+        "    assert 'output_path' in compat.fixtures_asked(request.node)\n"
+        "    assert str(compat.playwright_test_folder(request.node)) == path\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "test_it.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, broken("pytest-playwright", "playwright_test_folder or fixtures_asked no longer match "
+                                        f"pytest-playwright's output_path:\n{done.stdout[-1500:]}{done.stderr[-800:]}")

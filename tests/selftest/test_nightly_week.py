@@ -114,6 +114,7 @@ def test_both_shards_run_the_same_plan_within_their_share(week: dict[str, object
     for shard, (code, out, err) in runs.items():
         assert code == 0, f"shard {shard}:\n{out[-3000:]}{err[-2000:]}"
         assert said[shard] and said[shard] == plans[0].lines(), f"shard {shard} printed {said[shard]}"
+        assert f"request budget: {BUDGET // SHARDS} requests" in out, f"shard {shard}'s header names another budget than its share"
     ran: set[str] = set()
     for shard in runs:
         summary = json.loads((week["folder"] / f"shard-{shard}" / "request-summary.json").read_text())  # type: ignore[operator]
