@@ -8,6 +8,8 @@ from collections import Counter
 
 from suite.living_doc.features import esc
 from suite.living_doc.record import RunRecord, TestRecord
+from suite.sweep.classes import CLASSES
+from suite.sweep.coverage import cells, totals
 
 SHOWN = {"passed": "passed", "failed": "failed", "xfailed": "known deviation", "xpassed": "deviation gone",
          "skipped": "skipped", "pending": "pending"}
@@ -25,9 +27,6 @@ def _cell(probes: tuple[str, ...], reason: str, results: dict[str, TestRecord]) 
 
 def sweep_section(record: RunRecord) -> str:
     """A folded ``<details>`` block: the table, its totals, and the classes with their sources."""
-    from suite.sweep.classes import CLASSES
-    from suite.sweep.coverage import cells, totals
-
     all_cells = cells()
     results = {t.nodeid: t for t in record.tests}
     numbers = totals(all_cells)

@@ -10,6 +10,7 @@ page or an entry point has no item here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -200,8 +201,6 @@ def interfaces_pages(text: str | None = None) -> set[str]:
 
 def interfaces_entries(text: str | None = None) -> set[str]:
     """``GET /path`` of every partner app entry point interfaces.md §2 names."""
-    import re
-
     text = INTERFACES.read_text(encoding="utf-8") if text is None else text
     section = text.split("**Partner app entry points.**", 1)[1].split("## 3.", 1)[0]
     return {f"GET {path.split('?')[0]}" for path in re.findall(r"`GET (/[^`]*)`", section)}

@@ -1,4 +1,4 @@
-"""The sweep's fixtures: how it reaches the target (suite/sweep/reach.py)."""
+"""The sweep's fixtures: how it reaches the target (steps/reach.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from steps.clients.nox import NoxClient
+from steps.reach import Reach
 from suite import http as policy
-from suite.sweep.reach import Reach
 from suite.target import Target
 
 

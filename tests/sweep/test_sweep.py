@@ -21,11 +21,11 @@ from playwright.sync_api import Error as PlaywrightError
 from steps.clients.clock import ClockClient
 from steps.clients.nomos import NomosClient
 from steps.clients.nox import NoxClient
+from steps.reach import Reach, swap, with_params
 from suite.http import describe
 from suite.requirements import proves
 from suite.sweep.classes import by_id, probes
 from suite.sweep.html import Html
-from suite.sweep.reach import Reach, swap, with_params
 from suite.sweep.surface import Item
 from suite.target import Target
 
