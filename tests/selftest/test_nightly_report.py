@@ -13,6 +13,7 @@ import yaml
 
 from suite import nightly_report
 from suite.living_doc.record import RunRecord
+from suite.requirements import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = Path(__file__).with_name("nightly_run_record.json")  # a run with one sandbox fault, two failures
@@ -28,7 +29,7 @@ def test_the_summary_says_verdict_failures_decisions_and_where_the_document_is(r
     summary = reports / "summary.md"
     assert nightly_report.main([str(reports), "--summary", str(summary), "--artifact-url", "https://example.test/a/1"]) == 0
     text = summary.read_text()
-    assert text.startswith("## 🔴 staging: staging #41") and "1 of 57 requirements failed: SSO-09" in text
+    assert text.startswith("## 🔴 staging: staging #41") and f"1 of {len(catalog())} requirements failed: SSO-09" in text
     assert "requirements were proved on staging within the last 7 nights" in text
     assert "### Failures (2)" in text and "step *Then the portal refuses the link*: expected the portal to refuse" in text
     assert "`features/portal_sso.feature:156`" in text
