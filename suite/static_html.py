@@ -38,7 +38,7 @@ def _text(element: Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _is_template_content(root: Element, element: Element, parents: dict[Element, Element]) -> bool:
+def _is_template_content(element: Element, parents: dict[Element, Element]) -> bool:
     """Inside a ``<template>``: not rendered until a script uses it."""
     node = parents.get(element)
     while node is not None:
@@ -83,7 +83,7 @@ class StaticPage:
 
     def _rendered(self) -> Iterator[Element]:
         for element in self.root.iter():
-            if isinstance(element.tag, str) and not _is_template_content(self.root, element, self.parents):
+            if isinstance(element.tag, str) and not _is_template_content(element, self.parents):
                 yield element
 
     def with_test_id(self, test_id: str) -> list[Element]:
